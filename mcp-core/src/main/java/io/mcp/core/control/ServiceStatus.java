@@ -1,0 +1,38 @@
+package io.mcp.core.control;
+
+import java.util.List;
+
+/**
+ * A service as {@code mcpctl} shows it. The first eight fields are the JSON contract of
+ * {@code mcpctl services --json}; the rest are detail for {@code mcpctl services NAME}.
+ *
+ * @param state one of {@code running}, {@code starting}, {@code stopping}, {@code stopped},
+ *     {@code backoff}, {@code waiting}, {@code invalid}
+ * @param phase the precise supervision phase behind {@code state}, e.g. {@code STOPPING_SIGTERM}
+ * @param reason why the service is in its state (the last failure, the unmet condition)
+ * @param backoffSeconds the wait before the next start when in backoff
+ * @param file the definition file
+ */
+public record ServiceStatus(
+        String name,
+        String description,
+        boolean enabled,
+        boolean display,
+        String state,
+        Long pid,
+        int restarts,
+        List<String> options,
+        String phase,
+        String reason,
+        Double backoffSeconds,
+        String nextStartAt,
+        String since,
+        String file,
+        String processName,
+        String pidFile,
+        List<ActionResult> lastActions) {
+
+    /** The result of one actionlist run, as kept for display. */
+    public record ActionResult(String list, String at, boolean ok, String summary, long durationMillis, String outputTail) {
+    }
+}

@@ -1,0 +1,76 @@
+package io.mcp.core.event;
+
+import io.mcp.core.proto.Json;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.apache.commons.io.input.ReversedLinesFileReader;
+
+/**
+ * Appends events to {@code var/log/events.jsonl}, one JSON object per line. Any MCP process may
+ * write to it: each event is one {@code write} in append mode, so lines never interleave.
+ */
+public final class EventLog {
+    private static final Logger LOG = Logger.getLogger(EventLog.class.getName());
+    private final Path file;
+    private final Clock clock;
+
+    public EventLog(Path file, Clock clock) {
+        this.file = file;
+        this.clock = clock;
+    }
+
+    public void info(String source, String kind, String message) {
+        append(new Event(clock.instant().toString(), "info", source, kind, message));
+    }
+
+    public void warning(String source, String kind, String message) {
+        append(new Event(clock.instant().toString(), "warning", source, kind, message));
+    }
+
+    public void alert(String source, String kind, String message) {
+        append(new Event(clock.instant().toString(), "alert", source, kind, message));
+    }
+
+    public synchronized void append(Event event) {
+        LOG.log("info".equals(event.level()) ? Level.INFO : Level.WARNING,
+                event.source() + " " + event.kind() + ": " + event.message());
+        try {
+            byte[] line = (Json.MAPPER.writeValueAsString(event) + "\n").getBytes(StandardCharsets.UTF_8);
+            Files.createDirectories(file.getParent());
+            Files.write(file, line, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "cannot write event to " + file, e);
+        }
+    }
+
+    /** The newest {@code max} events, oldest first; malformed lines are skipped. */
+    public List<Event> tail(int max) throws IOException {
+        List<Event> newestFirst = new ArrayList<>();
+        if (!Files.exists(file)) {
+            return newestFirst;
+        }
+        try (ReversedLinesFileReader r = ReversedLinesFileReader.builder().setPath(file)
+                .setCharset(StandardCharsets.UTF_8).get()) {
+            String line;
+            while (newestFirst.size() < max && (line = r.readLine()) != null) {
+                if (!line.isBlank()) {
+                    try {
+                        newestFirst.add(Json.MAPPER.readValue(line, Event.class));
+                    } catch (IOException malformed) {
+                        // a torn line from a crash mid-write: not an event
+                    }
+                }
+            }
+        }
+        java.util.Collections.reverse(newestFirst);
+        return newestFirst;
+    }
+}

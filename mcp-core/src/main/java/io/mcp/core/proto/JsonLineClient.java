@@ -1,0 +1,61 @@
+package io.mcp.core.proto;
+
+import java.io.BufferedReader;
+import java.io.Closeable;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+/** One connection to a {@link JsonLineServer}: send a request, read its answer. Not thread-safe. */
+public final class JsonLineClient implements Closeable {
+    private final SocketChannel channel;
+    private final BufferedReader in;
+    private final OutputStream out;
+
+    private JsonLineClient(SocketChannel channel) {
+        this.channel = channel;
+        this.in = new BufferedReader(new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.UTF_8));
+        this.out = Channels.newOutputStream(channel);
+    }
+
+    public static JsonLineClient connect(Path socket) throws IOException {
+        SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            ch.connect(UnixDomainSocketAddress.of(socket));
+        } catch (IOException e) {
+            ch.close();
+            throw e;
+        }
+        return new JsonLineClient(ch);
+    }
+
+    public <A> A call(Object request, Class<A> answerType) throws IOException {
+        out.write(Json.MAPPER.writeValueAsBytes(request));
+        out.write('\n');
+        out.flush();
+        String line = in.readLine();
+        if (line == null) {
+            throw new EOFException("connection closed before an answer came");
+        }
+        return Json.MAPPER.readValue(line, answerType);
+    }
+
+    /** Connects, asks once and disconnects. */
+    public static <A> A callOnce(Path socket, Object request, Class<A> answerType) throws IOException {
+        try (JsonLineClient c = connect(socket)) {
+            return c.call(request, answerType);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        channel.close();
+    }
+}
