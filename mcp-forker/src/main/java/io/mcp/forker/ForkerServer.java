@@ -1,0 +1,106 @@
+package io.mcp.forker;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.mcp.core.os.Os;
+import io.mcp.core.paths.NodePaths;
+import io.mcp.core.proto.ForkerReply;
+import io.mcp.core.proto.ForkerRequest;
+import io.mcp.core.proto.JsonLineServer;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The forker's socket, {@code var/run/mcp-forker.sock}: receives {@link ForkerRequest}s and
+ * answers each with a {@link ForkerReply}. Each connection has its own thread, so a long action
+ * never holds up another request.
+ *
+ * <p>Every child starts in a new session, so closing the server (or the forker exiting) leaves
+ * spawned services and running actions alone. A JVM that runs a ForkerServer reaps all its
+ * children in one thread: it must not start processes any other way, e.g. with
+ * {@code ProcessBuilder}.
+ */
+public final class ForkerServer implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(ForkerServer.class.getName());
+    /** Only the forker's own user (and root) may ask it to run commands. */
+    private static final String SOCKET_MODE = "rw-------";
+
+    private final NodePaths paths;
+    private final ShellCommand.Identity self = ShellCommand.Identity.current();
+    private final Map<String, String> baseEnv = System.getenv();
+    private final ActionRunner runner;
+    private final ServiceStarter starter;
+    private final JsonLineServer<ForkerRequest, ForkerReply> server;
+
+    /** Binds {@link NodePaths#forkerSocket()} (replacing a stale socket file) and starts serving. */
+    public ForkerServer(NodePaths paths) throws IOException {
+        this(paths, new PosixSpawner(Reaper.instance()), Os.linux());
+    }
+
+    ForkerServer(NodePaths paths, Spawner spawner, Os os) throws IOException {
+        this.paths = paths;
+        this.runner = new ActionRunner(spawner, os);
+        this.starter = new ServiceStarter(spawner, os);
+        this.server = new JsonLineServer<>(paths.forkerSocket(), SOCKET_MODE, ForkerRequest.class,
+                (request, peer) -> handle(request), ForkerServer::failureOf);
+    }
+
+    /** The socket this server listens on. */
+    public Path socket() {
+        return server.path();
+    }
+
+    private ForkerReply handle(ForkerRequest r) throws InterruptedException {
+        if (r == null) {
+            throw new IllegalArgumentException("empty request");
+        }
+        ForkerReply reply = switch (String.valueOf(r.op())) {
+            case ForkerRequest.PING -> new ForkerReply(true, null, null, false, false, 0, null, null, null, null);
+            case ForkerRequest.RUN -> runner.run(required(r.actions(), "actions", r), shell(r),
+                    path(required(r.log(), "log", r)), r.timeoutMillis());
+            case ForkerRequest.SPAWN -> starter.spawn(required(r.command(), "command", r), shell(r),
+                    path(required(r.log(), "log", r)), path(required(r.pidFile(), "pidFile", r)));
+            default -> throw new IllegalArgumentException("unknown op '" + r.op() + "' (expected "
+                    + ForkerRequest.RUN + ", " + ForkerRequest.SPAWN + " or " + ForkerRequest.PING + ")");
+        };
+        if (reply.error() != null) {
+            LOG.warning(r.op() + " for " + r.service() + ": " + reply.error());
+        }
+        return reply;
+    }
+
+    private static <T> T required(T value, String field, ForkerRequest r) {
+        if (value == null) {
+            throw new IllegalArgumentException(r.op() + " needs '" + field + "'");
+        }
+        return value;
+    }
+
+    /** Paths in a request are absolute, or relative to the node root like those in definitions. */
+    private Path path(String configured) {
+        return paths.resolveConfigured(configured);
+    }
+
+    private ShellCommand shell(ForkerRequest r) {
+        return ShellCommand.of(r, r.workdir() == null ? null : path(r.workdir()), self, baseEnv);
+    }
+
+    /** The answer to a request that threw: a bad request, or a bug that must not end the forker. */
+    private static ForkerReply failureOf(Exception e) {
+        if (e instanceof IllegalArgumentException) {
+            return ForkerReply.failure("bad request: " + e.getMessage());
+        }
+        if (e instanceof JsonProcessingException json) {
+            return ForkerReply.failure("bad request: " + json.getOriginalMessage());
+        }
+        LOG.log(Level.SEVERE, "request failed", e);
+        return ForkerReply.failure("internal error: " + e);
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+}

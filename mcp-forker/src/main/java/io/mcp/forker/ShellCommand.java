@@ -1,0 +1,115 @@
+package io.mcp.forker;
+
+import io.mcp.core.proto.ForkerRequest;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import jnr.posix.Group;
+import jnr.posix.POSIX;
+import jnr.posix.POSIXFactory;
+import jnr.posix.Passwd;
+
+/**
+ * How the shell lines of one request are started: {@code /bin/sh -c LINE}, first changing to the
+ * request's working directory, under {@code setpriv} when it names a user or group, with the
+ * forker's environment plus the request's.
+ */
+final class ShellCommand {
+    static final String SH = "/bin/sh";
+    static final String SETPRIV = "/usr/bin/setpriv";
+
+    /** Who the forker runs as: only root can start children as someone else. */
+    record Identity(boolean root, String user, String group) {
+        static Identity current() {
+            int uid = NATIVE.geteuid();
+            int gid = NATIVE.getegid();
+            // A container may run us under a uid or gid with no name: then the number stands for it.
+            Passwd pw = NATIVE.getpwuid(uid);
+            Group gr = NATIVE.getgrgid(gid);
+            return new Identity(uid == 0, pw == null ? Integer.toString(uid) : pw.getLoginName(),
+                    gr == null ? Integer.toString(gid) : gr.getName());
+        }
+    }
+
+    private static final POSIX NATIVE = POSIXFactory.getNativePOSIX();
+
+    private final List<String> prefix;
+    private final String cd;
+    private final List<String> env;
+
+    private ShellCommand(List<String> prefix, String cd, List<String> env) {
+        this.prefix = prefix;
+        this.cd = cd;
+        this.env = env;
+    }
+
+    /**
+     * @param workdir the request's working directory, already resolved, or null
+     * @throws IllegalArgumentException if the request asks for a user or group the forker cannot
+     *     become, or names an unknown user, or has an environment name that is not one
+     */
+    static ShellCommand of(ForkerRequest request, Path workdir, Identity self, Map<String, String> baseEnv) {
+        return new ShellCommand(privilegePrefix(request.user(), request.group(), self),
+                workdir == null ? "" : "cd " + quote(workdir.toString()) + " || exit\n",
+                environment(baseEnv, request.env()));
+    }
+
+    private static List<String> privilegePrefix(String user, String group, Identity self) {
+        if (!self.root()) {
+            if ((user != null && !user.equals(self.user())) || (group != null && !group.equals(self.group()))) {
+                String wanted = (user == null ? "" : "user " + user + " ") + (group == null ? "" : "group " + group);
+                throw new IllegalArgumentException(
+                        "mcp-forker runs as " + self.user() + ", not root: cannot run as " + wanted.strip());
+            }
+            return List.of();
+        }
+        if (user != null) {
+            Passwd pw = NATIVE.getpwnam(user);
+            if (pw == null) {
+                throw new IllegalArgumentException("no such user: " + user);
+            }
+            String regid = group != null ? group : Long.toString(pw.getGID());
+            return List.of(SETPRIV, "--reuid=" + user, "--regid=" + regid, "--init-groups", "--");
+        }
+        if (group != null) {
+            return List.of(SETPRIV, "--regid=" + group, "--clear-groups", "--");
+        }
+        return List.of();
+    }
+
+    private static List<String> environment(Map<String, String> base, Map<String, String> extra) {
+        Map<String, String> merged = new LinkedHashMap<>(base);
+        if (extra != null) {
+            extra.forEach((name, value) -> {
+                if (name == null || name.isEmpty() || name.indexOf('=') >= 0 || value == null) {
+                    throw new IllegalArgumentException("bad environment entry: " + name + "=" + value);
+                }
+                merged.put(name, value);
+            });
+        }
+        List<String> list = new ArrayList<>(merged.size());
+        merged.forEach((name, value) -> list.add(name + "=" + value));
+        return list;
+    }
+
+    /** Single-quotes {@code s} for sh: nothing inside single quotes is special except the quote itself. */
+    static String quote(String s) {
+        return "'" + s.replace("'", "'\\''") + "'";
+    }
+
+    /** The argv that runs {@code line}. */
+    List<String> argv(String line) {
+        List<String> argv = new ArrayList<>(prefix.size() + 3);
+        argv.addAll(prefix);
+        argv.add(SH);
+        argv.add("-c");
+        argv.add(cd + line);
+        return argv;
+    }
+
+    List<String> env() {
+        return env;
+    }
+}

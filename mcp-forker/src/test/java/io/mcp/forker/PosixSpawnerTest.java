@@ -1,0 +1,69 @@
+package io.mcp.forker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mcp.core.os.Os;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What a child inherits from the JVM that spawns it. Checked on programs started directly, not
+ * through sh: dash resets its own signal mask, which would hide what the spawner passed on.
+ */
+class PosixSpawnerTest {
+    @TempDir
+    Path dir;
+
+    private final PosixSpawner spawner = new PosixSpawner(Reaper.instance());
+    private final List<Spawner.Child> children = new ArrayList<>();
+
+    @AfterEach
+    void killUnfinished() {
+        for (Spawner.Child child : children) {
+            // Only while unreaped is the PID surely still this child's.
+            if (!child.exit().isDone()) {
+                Os.linux().killGroup(child.pid(), Os.SIGKILL);
+            }
+        }
+    }
+
+    private String runToEnd(String... argv) throws Exception {
+        Path log = dir.resolve("out.log");
+        Files.deleteIfExists(log);
+        Spawner.Child child = spawner.spawn(List.of(argv), List.of("PATH=/usr/bin:/bin"), log);
+        children.add(child);
+        assertEquals(new ExitStatus(0, null), child.exit().get(TestProcesses.DEADLINE.toSeconds(), TimeUnit.SECONDS));
+        return Files.readString(log);
+    }
+
+    @Test
+    void startsWithNoBlockedOrIgnoredSignals() throws Exception {
+        // This test thread, like every Java thread, has SIGQUIT blocked; the child must not.
+        assertEquals("SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n",
+                runToEnd("/bin/grep", "-E", "^Sig(Blk|Ign)", "/proc/self/status"));
+    }
+
+    @Test
+    void startsWithOnlyStdinFromDevNullAndStdoutAndStderrToTheLog() throws Exception {
+        // The JDK opens most descriptors without O_CLOEXEC; sh's child looks at sh's descriptors.
+        assertEquals("0\n1\n2\n/dev/null\nto stderr\n",
+                runToEnd("/bin/sh", "-c", "ls /proc/$$/fd; readlink /proc/$$/fd/0; echo to stderr >&2"));
+    }
+
+    @Test
+    void aProgramThatCannotBeExecutedIsAnExecFailureNotAResourceShortage() {
+        SpawnException e = assertThrows(SpawnException.class,
+                () -> spawner.spawn(List.of("/no/such/program"), List.of(), dir.resolve("out.log")));
+
+        assertTrue(e.execFailed());
+        assertEquals("cannot spawn /no/such/program: No such file or directory (ENOENT)", e.getMessage());
+    }
+}
