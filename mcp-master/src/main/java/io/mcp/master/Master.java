@@ -1,0 +1,135 @@
+package io.mcp.master;
+
+import io.mcp.core.control.ControlReply;
+import io.mcp.core.control.ControlRequest;
+import io.mcp.core.event.EventLog;
+import io.mcp.core.os.Os;
+import io.mcp.core.os.PidWatcher;
+import io.mcp.core.paths.NodePaths;
+import io.mcp.core.proto.JsonLineServer;
+import io.mcp.master.catalog.DirectoryWatch;
+import io.mcp.master.catalog.ServiceCatalog;
+import io.mcp.master.control.ControlHandler;
+import io.mcp.master.forker.ForkerClient;
+import io.mcp.master.override.ServiceOverrides;
+import io.mcp.master.supervise.Supervision;
+import io.mcp.master.supervise.SupervisionContext;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The master of one node: reads the service definitions and overrides, supervises every
+ * service through the forker, and answers {@code mcpctl}. Stopping the master leaves the
+ * services running; the next master adopts them.
+ */
+public final class Master implements AutoCloseable {
+    /** Settings with defaults suited to production; tests shorten the timeouts. */
+    public record Settings(Duration startTimeout, Duration stopTimeout, Duration actionTimeout,
+            Duration safetyNetInterval, Duration waitForForker, String adminGroup, String nodeId) {
+        public static Settings defaults() {
+            return new Settings(Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(60),
+                    Duration.ofSeconds(5), Duration.ofSeconds(30), System.getenv("MCP_ADMIN_GROUP"), "1");
+        }
+    }
+
+    private static final Logger LOG = Logger.getLogger(Master.class.getName());
+    /** File-system events come in bursts (an editor's write, rename, chmod): scan once after them. */
+    private static final long SCAN_DEBOUNCE_MS = 20;
+
+    private final ScheduledExecutorService loop;
+    private final PidWatcher pidWatcher;
+    private final ForkerClient forker;
+    private final ServiceCatalog catalog;
+    private final Supervision supervision;
+    private final DirectoryWatch directoryWatch;
+    private final JsonLineServer<ControlRequest, ControlReply> control;
+    private final AtomicBoolean scanPending = new AtomicBoolean();
+
+    public Master(NodePaths paths, Os os, Clock clock, Settings settings) throws IOException {
+        paths.ensureLayout();
+        loop = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "supervision"));
+        pidWatcher = new PidWatcher(os);
+        forker = new ForkerClient(paths.forkerSocket(), settings.waitForForker());
+        EventLog events = new EventLog(paths.eventsLog(), clock);
+        SupervisionContext ctx = new SupervisionContext(paths, os, pidWatcher, forker, events, clock, loop,
+                settings.startTimeout(), settings.stopTimeout(), settings.actionTimeout());
+        supervision = new Supervision(ctx);
+        ServiceOverrides overrides = new ServiceOverrides(paths);
+        catalog = new ServiceCatalog(paths, overrides, supervision);
+        onLoop(() -> {
+            catalog.scan();
+            return null;
+        });
+        directoryWatch = new DirectoryWatch(List.of(paths.servicesDir(), paths.serviceOverridesDir()),
+                this::scheduleScan);
+        long every = settings.safetyNetInterval().toMillis();
+        loop.scheduleWithFixedDelay(this::safetyNet, every, every, TimeUnit.MILLISECONDS);
+        control = new JsonLineServer<>(paths.controlSocket(), "rw-rw----", ControlRequest.class,
+                new ControlHandler(paths, os, supervision, overrides, this::onLoop, settings.adminGroup(),
+                        settings.nodeId()),
+                e -> ControlReply.error(e.getMessage() == null ? e.toString() : e.getMessage()));
+        events.info("mcp-master", "started", "supervising " + supervision.statuses().size() + " services");
+    }
+
+    public Supervision supervision() {
+        return supervision;
+    }
+
+    private void scheduleScan() {
+        if (scanPending.compareAndSet(false, true)) {
+            loop.schedule(() -> {
+                scanPending.set(false);
+                catalog.scan();
+            }, SCAN_DEBOUNCE_MS, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Catches what no event told us about: a missed file change, a process that died unseen. */
+    private void safetyNet() {
+        try {
+            catalog.scan();
+            supervision.reconcileAll();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "periodic pass failed", e);
+        }
+    }
+
+    /** Runs {@code task} on the supervision loop and waits for it. */
+    private Void onLoop(java.util.concurrent.Callable<Void> task) {
+        try {
+            return loop.submit(task).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    @Override
+    public void close() {
+        control.close();
+        try {
+            directoryWatch.close();
+        } catch (IOException ignored) {
+            // closing a watch service does not fail in a way we can act on
+        }
+        loop.shutdownNow();
+        try {
+            loop.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        pidWatcher.close();
+        forker.close();
+    }
+}

@@ -1,0 +1,111 @@
+package io.mcp.master.control;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.mcp.core.control.ControlReply;
+import io.mcp.core.control.ControlRequest;
+import io.mcp.core.control.NodeStatus;
+import io.mcp.core.control.ServiceStatus;
+import io.mcp.core.os.Os;
+import io.mcp.core.os.PidFiles;
+import io.mcp.core.os.ProcessInfo;
+import io.mcp.core.paths.NodePaths;
+import io.mcp.core.proto.JsonLineServer;
+import io.mcp.core.proto.Json;
+import io.mcp.master.override.ServiceOverrides;
+import io.mcp.master.supervise.Supervision;
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+import jdk.net.UnixDomainPrincipal;
+
+/**
+ * Answers {@code mcpctl} on the control socket. Reads come from status snapshots; changes are
+ * allowed only to root, the daemon's own user, or members of the configured group (peer
+ * credentials), and are carried out on the supervision loop.
+ */
+public final class ControlHandler implements JsonLineServer.Handler<ControlRequest, ControlReply> {
+    private final NodePaths paths;
+    private final Os os;
+    private final Supervision supervision;
+    private final ServiceOverrides overrides;
+    private final Function<Callable<Void>, Void> onLoop;
+    private final String adminGroup;
+    private final String nodeId;
+
+    /**
+     * @param onLoop runs a task on the supervision loop and waits for it
+     * @param adminGroup a group whose members may change things, or null
+     */
+    public ControlHandler(NodePaths paths, Os os, Supervision supervision, ServiceOverrides overrides,
+            Function<Callable<Void>, Void> onLoop, String adminGroup, String nodeId) {
+        this.paths = paths;
+        this.os = os;
+        this.supervision = supervision;
+        this.overrides = overrides;
+        this.onLoop = onLoop;
+        this.adminGroup = adminGroup;
+        this.nodeId = nodeId;
+    }
+
+    @Override
+    public ControlReply handle(ControlRequest request, UnixDomainPrincipal peer) throws IOException {
+        if (request.command() == null) {
+            return ControlReply.error("no command given");
+        }
+        if (request.changing() && !trusted(peer)) {
+            return ControlReply.error("permission denied: user '" + peer.user().getName()
+                    + "' may not change services (root, the MCP user or the admin group only)");
+        }
+        return switch (request.command()) {
+            case ControlRequest.SERVICES -> ok(supervision.statuses().stream()
+                    .filter(s -> request.all() || s.display()).toList());
+            case ControlRequest.SERVICE -> withService(request.service(), s -> ok(s));
+            case ControlRequest.ENABLE, ControlRequest.DISABLE -> setEnabled(request.service(),
+                    ControlRequest.ENABLE.equals(request.command()));
+            case ControlRequest.STATUS -> ok(nodeStatus());
+            default -> ControlReply.error("unknown command '" + request.command() + "'");
+        };
+    }
+
+    private ControlReply setEnabled(String service, boolean enabled) throws IOException {
+        if (supervision.status(service).isEmpty()) {
+            return ControlReply.error("no such service: " + service);
+        }
+        overrides.setEnabled(service, enabled);
+        onLoop.apply(() -> {
+            supervision.enableOverride(service, Optional.of(enabled));
+            return null;
+        });
+        return withService(service, s -> ok(s));
+    }
+
+    private ControlReply withService(String service, Function<ServiceStatus, ControlReply> f) {
+        return supervision.status(service).map(f).orElseGet(() -> ControlReply.error("no such service: " + service));
+    }
+
+    private NodeStatus nodeStatus() {
+        List<NodeStatus.ProcessEntry> processes = List.of(NodePaths.FAILSAFE, NodePaths.MASTER, NodePaths.FORKER)
+                .stream().map(n -> {
+                    var pid = PidFiles.read(paths.pidFile(n));
+                    boolean alive = pid.isPresent()
+                            && os.inspect(pid.getAsLong()).filter(ProcessInfo::alive).isPresent();
+                    return new NodeStatus.ProcessEntry(n, pid.isPresent() ? pid.getAsLong() : null, alive);
+                }).toList();
+        List<ServiceStatus> all = supervision.statuses();
+        int running = (int) all.stream().filter(s -> "running".equals(s.state())).count();
+        return new NodeStatus(paths.root().toString(), nodeId, processes, "none", null, List.of(), all.size(), running);
+    }
+
+    private boolean trusted(UnixDomainPrincipal peer) {
+        String user = peer.user().getName();
+        return "root".equals(user) || user.equals(System.getProperty("user.name"))
+                || (adminGroup != null && adminGroup.equals(peer.group().getName()));
+    }
+
+    private static ControlReply ok(Object data) {
+        JsonNode node = Json.MAPPER.valueToTree(data);
+        return new ControlReply(true, null, node);
+    }
+}

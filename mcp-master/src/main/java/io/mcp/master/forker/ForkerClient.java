@@ -1,0 +1,101 @@
+package io.mcp.master.forker;
+
+import io.mcp.core.proto.ForkerReply;
+import io.mcp.core.proto.ForkerRequest;
+import io.mcp.core.proto.JsonLineClient;
+import java.io.IOException;
+import java.net.SocketException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * Sends actions to the forker, one connection per request so that actions run side by side.
+ * When the forker is not there (between its crash and the failsafe restarting it) a request
+ * waits and tries again; a request whose connection drops mid-action is answered as failed,
+ * since whether the action ran is unknown.
+ */
+public final class ForkerClient implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(ForkerClient.class.getName());
+    private static final Duration RETRY = Duration.ofMillis(100);
+    private static final Duration NO_LIMIT_ANSWER = Duration.ofMinutes(5);
+    private static final Duration ANSWER_SLACK = Duration.ofSeconds(5);
+
+    private final Path socket;
+    private final Duration waitForForker;
+    private final ExecutorService calls = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "forker-call");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /** @param waitForForker how long a request waits for an absent forker before it fails */
+    public ForkerClient(Path socket, Duration waitForForker) {
+        this.socket = socket;
+        this.waitForForker = waitForForker;
+    }
+
+    /**
+     * Sends {@code request}; the answer is a failure if none comes within the time its actions
+     * may take plus the wait for an absent forker, so a lost answer never leaves a service
+     * starting or stopping for ever.
+     */
+    public CompletableFuture<ForkerReply> send(ForkerRequest request) {
+        int actions = request.actions() == null ? 1 : Math.max(1, request.actions().size());
+        long limit = (request.timeoutMillis() > 0 ? request.timeoutMillis() * actions : NO_LIMIT_ANSWER.toMillis())
+                + waitForForker.toMillis() + ANSWER_SLACK.toMillis();
+        return CompletableFuture.supplyAsync(() -> call(request), calls)
+                .completeOnTimeout(ForkerReply.failure("no answer from mcp-forker within " + limit / 1000 + " s"),
+                        limit, TimeUnit.MILLISECONDS);
+    }
+
+    private ForkerReply call(ForkerRequest request) {
+        long deadline = System.nanoTime() + waitForForker.toNanos();
+        boolean warned = false;
+        while (true) {
+            JsonLineClient client;
+            try {
+                client = JsonLineClient.connect(socket);
+            } catch (NoSuchFileException | SocketException e) {
+                if (System.nanoTime() > deadline) {
+                    return ForkerReply.failure("mcp-forker is not running (no answer on " + socket + ")");
+                }
+                if (!warned) {
+                    LOG.warning("mcp-forker is not answering on " + socket + "; waiting for it to come back");
+                    warned = true;
+                }
+                if (!pause()) {
+                    return ForkerReply.failure("interrupted while waiting for mcp-forker");
+                }
+                continue;
+            } catch (IOException e) {
+                return ForkerReply.failure("cannot reach mcp-forker: " + e.getMessage());
+            }
+            try (client) {
+                return client.call(request, ForkerReply.class);
+            } catch (IOException e) {
+                return ForkerReply.failure("mcp-forker went away during the action: " + e.getMessage());
+            }
+        }
+    }
+
+    private static boolean pause() {
+        try {
+            Thread.sleep(RETRY.toMillis());
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        calls.shutdownNow();
+    }
+}

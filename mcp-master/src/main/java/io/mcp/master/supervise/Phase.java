@@ -1,0 +1,48 @@
+package io.mcp.master.supervise;
+
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * The supervision phase of one service. Each phase maps to one of the coarse states
+ * {@code mcpctl} shows, in {@link #state()}.
+ */
+public enum Phase {
+    /** Not running and not meant to be, or not yet decided. */
+    STOPPED("stopped"),
+    /** Meant to run, but a condition (quorum, cluster store) is not met. */
+    WAITING("waiting"),
+    /** The start actionlist is running. */
+    STARTING("starting"),
+    /** The start actions succeeded; waiting for the PID file to name the live process. */
+    CONFIRMING("starting"),
+    /** The process is running and watched. */
+    RUNNING("running"),
+    /** A start failed or the service keeps crashing; waiting before the next start. */
+    BACKOFF("backoff"),
+    /** The stop actionlist is running. */
+    STOPPING_ACTION("stopping"),
+    /** SIGTERM was sent to the process group; waiting for it to exit. */
+    STOPPING_SIGTERM("stopping"),
+    /** SIGKILL was sent to the process group. */
+    STOPPING_SIGKILL("stopping"),
+    /** No valid definition has ever been read. */
+    INVALID("invalid");
+
+    /** Phases in which a process of the service is (or may be) alive and watched. */
+    public static final Set<Phase> PROCESS_ALIVE = EnumSet.of(RUNNING, STOPPING_ACTION, STOPPING_SIGTERM, STOPPING_SIGKILL);
+    /** Phases that end on their own and are then followed by a fresh decision. */
+    public static final Set<Phase> IN_TRANSITION = EnumSet.of(STARTING, CONFIRMING, STOPPING_ACTION, STOPPING_SIGTERM,
+            STOPPING_SIGKILL);
+
+    private final String state;
+
+    Phase(String state) {
+        this.state = state;
+    }
+
+    /** The coarse state of the {@code mcpctl} contract. */
+    public String state() {
+        return state;
+    }
+}

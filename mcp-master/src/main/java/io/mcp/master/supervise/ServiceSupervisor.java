@@ -1,0 +1,563 @@
+package io.mcp.master.supervise;
+
+import io.mcp.core.control.ServiceStatus;
+import io.mcp.core.control.ServiceStatus.ActionResult;
+import io.mcp.core.model.ActionList;
+import io.mcp.core.model.ProcessSpec;
+import io.mcp.core.model.RestartSpec;
+import io.mcp.core.model.ServiceDefinition;
+import io.mcp.core.os.Os;
+import io.mcp.core.os.PidFiles;
+import io.mcp.core.os.PidWatcher;
+import io.mcp.core.os.ProcessInfo;
+import io.mcp.core.proto.ForkerReply;
+import io.mcp.core.proto.ForkerRequest;
+import io.mcp.core.restart.RestartPolicy;
+import io.mcp.core.xml.XmlException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * Supervises one service: decides whether it should run, starts it through the forker,
+ * confirms its PID, watches it, restarts it when it crashes, backs off when starts fail, and
+ * stops it (stop actions, then SIGTERM, then SIGKILL to its process group) when it must not run.
+ *
+ * <p>Every method runs on the supervision loop thread; asynchronous results are posted back to
+ * it. A start or stop carries a generation number, so a late answer for an abandoned attempt is
+ * ignored. {@link #status()} is an immutable snapshot, safe to read from any thread.
+ */
+public final class ServiceSupervisor {
+    private static final Logger LOG = Logger.getLogger(ServiceSupervisor.class.getName());
+    private static final long[] CONFIRM_POLL_MS = {0, 2, 5, 10, 20, 50, 100};
+    private static final Duration SIGKILL_WAIT = Duration.ofSeconds(5);
+    private static final int KEPT_ACTION_RESULTS = 5;
+    private static final Duration FIRST_ALERT = Duration.ofMinutes(10);
+    private static final Duration SECOND_ALERT = Duration.ofMinutes(30);
+
+    private final SupervisionContext ctx;
+    private final String name;
+    private final Runnable onGone;
+
+    private ServiceDefinition def;
+    private Path file;
+    private XmlException invalid;
+    private Boolean enabledOverride;
+    private boolean removed;
+
+    private Phase phase = Phase.STOPPED;
+    private String reason = "not started yet";
+    private Instant since;
+    private ProcessInfo process;
+    private PidWatcher.Watch watch;
+    private ScheduledFuture<?> timer;
+    private Instant nextStartAt;
+    private RestartPolicy policy;
+    private RestartSpec policySpec;
+    private int restarts;
+    private long generation;
+    private Long spawnedPid;
+    private Instant failingSince;
+    private boolean alertedFirst;
+    private boolean alertedSecond;
+    private final Deque<ActionResult> lastActions = new ArrayDeque<>();
+    private volatile ServiceStatus status;
+
+    /** @param onGone called once a removed service has stopped, to forget it */
+    public ServiceSupervisor(SupervisionContext ctx, String name, Runnable onGone) {
+        this.ctx = ctx;
+        this.name = name;
+        this.onGone = onGone;
+        this.since = ctx.clock().instant();
+        publish();
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public Phase phase() {
+        return phase;
+    }
+
+    public ServiceStatus status() {
+        return status;
+    }
+
+    // ---- facts from the catalog and the operator ----
+
+    /** A valid definition was read for this service. */
+    public void define(Path file, ServiceDefinition def) {
+        this.file = file;
+        this.def = def;
+        this.invalid = null;
+        this.removed = false;
+        RestartSpec spec = def.restartOrDefault();
+        if (policy == null || !sameRestart(spec, policySpec)) {
+            policy = new RestartPolicy(ctx.clock(), spec.initialDelay(), spec.maxDelay(), spec.resetAfterDelay());
+            policySpec = spec;
+        }
+        for (String option : def.unknownOptions()) {
+            ctx.events().warning(name, "unknown-option", file + ": unknown option '" + option + "' ignored");
+        }
+        if (phase == Phase.INVALID) {
+            transition(Phase.STOPPED, "definition is valid again");
+        }
+        publish();
+        reconcile();
+    }
+
+    /** The definition file could not be read; the last good definition, if any, stays in force. */
+    public void invalidate(Path file, XmlException error) {
+        this.file = file;
+        this.invalid = error;
+        ctx.events().warning(name, "invalid", error.getMessage()
+                + (def != null ? " (keeping the last good definition)" : ""));
+        if (def == null && phase != Phase.INVALID) {
+            transition(Phase.INVALID, error.getMessage());
+        }
+        publish();
+    }
+
+    /** The definition file is gone: stop the service, then forget it. */
+    public void remove() {
+        removed = true;
+        reconcile();
+    }
+
+    /** The operator's override of the default enable state, empty for none. */
+    public void overrideEnabled(Optional<Boolean> enabled) {
+        Boolean value = enabled.orElse(null);
+        if (java.util.Objects.equals(value, enabledOverride)) {
+            return;
+        }
+        enabledOverride = value;
+        if (policy != null && enabled()) {
+            policy.reset(); // enabling is a request for a fresh start, not a continuation of old failures
+        }
+        publish();
+        reconcile();
+    }
+
+    // ---- the decision ----
+
+    private boolean enabled() {
+        return enabledOverride != null ? enabledOverride : def != null && def.enabledByDefault();
+    }
+
+    private boolean wanted() {
+        return !removed && def != null && enabled();
+    }
+
+    /** Brings the service towards what is wanted; phases in transition are re-decided when they end. */
+    public void reconcile() {
+        switch (phase) {
+            case STOPPED, WAITING, INVALID -> {
+                Optional<ProcessInfo> live = def == null ? Optional.empty() : findLiveProcess();
+                if (live.isPresent()) {
+                    running(live.get(), "adopted running process " + live.get().describe());
+                    if (!wanted()) {
+                        stop(removed ? "definition removed" : "disabled");
+                    }
+                } else if (wanted()) {
+                    start("enabled");
+                } else if (removed) {
+                    onGone.run();
+                }
+            }
+            case RUNNING -> {
+                if (!wanted()) {
+                    stop(removed ? "definition removed" : "disabled");
+                }
+            }
+            case BACKOFF -> {
+                if (!wanted()) {
+                    cancelTimer();
+                    transition(Phase.STOPPED, removed ? "definition removed" : "disabled");
+                    if (removed) {
+                        onGone.run();
+                    }
+                }
+            }
+            case STARTING, CONFIRMING, STOPPING_ACTION, STOPPING_SIGTERM, STOPPING_SIGKILL -> {
+                // decided again when the start or stop in progress ends
+            }
+        }
+    }
+
+    // ---- starting ----
+
+    private void start(String why) {
+        long gen = ++generation;
+        spawnedPid = null;
+        transition(Phase.STARTING, why);
+        List<String> commands = def.startActions().map(ActionList::commands).orElse(List.of());
+        CompletableFuture<ForkerReply> reply;
+        if (def.foreground()) {
+            List<String> prefix = commands.subList(0, commands.size() - 1);
+            String command = commands.get(commands.size() - 1);
+            CompletableFuture<ForkerReply> before = prefix.isEmpty()
+                    ? CompletableFuture.completedFuture(null)
+                    : ctx.forker().send(request(ForkerRequest.RUN, prefix, null));
+            reply = before.thenCompose(r -> r != null && !r.ok()
+                    ? CompletableFuture.completedFuture(r)
+                    : ctx.forker().send(request(ForkerRequest.SPAWN, null, command)));
+        } else {
+            reply = ctx.forker().send(request(ForkerRequest.RUN, commands, null));
+        }
+        reply.whenComplete((r, err) -> ctx.loop().execute(() ->
+                startActionsDone(gen, r != null ? r : ForkerReply.failure(String.valueOf(err)))));
+    }
+
+    private void startActionsDone(long gen, ForkerReply reply) {
+        if (gen != generation) {
+            return;
+        }
+        remember("start", reply);
+        if (!reply.ok()) {
+            startFailed("start failed: " + reply.summary() + tail(reply));
+            return;
+        }
+        spawnedPid = reply.pid();
+        transition(Phase.CONFIRMING, "start actions done; waiting for the process");
+        Instant deadline = ctx.clock().instant().plus(ctx.startTimeout());
+        confirm(gen, 0, deadline);
+    }
+
+    private void confirm(long gen, int attempt, Instant deadline) {
+        if (gen != generation || phase != Phase.CONFIRMING) {
+            return;
+        }
+        Optional<ProcessInfo> live = findLiveProcess();
+        if (live.isPresent()) {
+            running(live.get(), "started " + live.get().describe());
+            if (!wanted()) {
+                stop("disabled while starting");
+            }
+            return;
+        }
+        boolean spawnedDied = spawnedPid != null && ctx.os().inspect(spawnedPid).filter(ProcessInfo::alive).isEmpty();
+        if (spawnedDied || !ctx.clock().instant().isBefore(deadline)) {
+            killSpawned();
+            startFailed((spawnedDied ? "process exited right after start: " : "") + whyNotRunning()
+                    + logTail());
+            return;
+        }
+        long delay = CONFIRM_POLL_MS[Math.min(attempt, CONFIRM_POLL_MS.length - 1)];
+        ctx.loop().schedule(() -> confirm(gen, attempt + 1, deadline), delay, TimeUnit.MILLISECONDS);
+    }
+
+    /** A foreground process we spawned that never became the service must not linger as a second copy. */
+    private void killSpawned() {
+        if (spawnedPid != null && ctx.os().inspect(spawnedPid).filter(ProcessInfo::alive).isPresent()) {
+            ctx.os().killGroup(spawnedPid, Os.SIGKILL);
+        }
+    }
+
+    private void startFailed(String why) {
+        backoff(policy.startFailed(why));
+    }
+
+    private void running(ProcessInfo p, String why) {
+        cancelTimer();
+        process = p;
+        nextStartAt = null;
+        policy.started();
+        watch = ctx.pidWatcher().watch(p.pid(), p.startTime(), () -> ctx.loop().execute(() -> exited(p)));
+        transition(Phase.RUNNING, why);
+    }
+
+    // ---- a process exit ----
+
+    private void exited(ProcessInfo p) {
+        if (process == null || process.pid() != p.pid() || process.startTime() != p.startTime()) {
+            return; // a watch for a process we no longer track
+        }
+        process = null;
+        watch = null;
+        switch (phase) {
+            case RUNNING -> {
+                if (!wanted()) {
+                    transition(Phase.STOPPED, "exited");
+                    reconcile();
+                    return;
+                }
+                restarts++;
+                RestartPolicy.Decision d = policy.exited("process " + p.pid() + " exited");
+                ctx.events().warning(name, "crashed", "process " + p.pid() + " exited unexpectedly");
+                if (policy.failures() == 0) {
+                    clearFailing();
+                }
+                if (d.immediate()) {
+                    start("restarting after crash");
+                } else {
+                    backoff(d);
+                }
+            }
+            case STOPPING_ACTION, STOPPING_SIGTERM, STOPPING_SIGKILL -> {
+                ++generation;
+                cancelTimer();
+                transition(Phase.STOPPED, "stopped");
+                reconcile();
+            }
+            case STOPPED, WAITING, STARTING, CONFIRMING, BACKOFF, INVALID -> {
+                // no process is tracked in these phases
+            }
+        }
+    }
+
+    private void backoff(RestartPolicy.Decision d) {
+        long gen = ++generation;
+        noteFailing();
+        nextStartAt = ctx.clock().instant().plus(d.delay());
+        transition(Phase.BACKOFF, d.reason() + "; next start in " + d.delay().toMillis() / 1000.0 + " s");
+        timer = ctx.loop().schedule(() -> {
+            if (gen != generation || phase != Phase.BACKOFF) {
+                return;
+            }
+            timer = null;
+            if (wanted()) {
+                start("backoff over");
+            } else {
+                transition(Phase.STOPPED, "disabled");
+            }
+        }, d.delay().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    // ---- stopping ----
+
+    private void stop(String why) {
+        long gen = ++generation;
+        cancelTimer();
+        List<String> stopCommands = def == null ? List.of()
+                : def.stopActions().map(ActionList::commands).orElse(List.of());
+        if (stopCommands.isEmpty()) {
+            terminate(gen, why);
+            return;
+        }
+        transition(Phase.STOPPING_ACTION, why);
+        ctx.forker().send(request(ForkerRequest.RUN, stopCommands, null))
+                .whenComplete((r, err) -> ctx.loop().execute(() -> {
+                    if (gen != generation) {
+                        return;
+                    }
+                    remember("stop", r != null ? r : ForkerReply.failure(String.valueOf(err)));
+                    terminate(gen, "stop actions done, process still running");
+                }));
+        timer = ctx.loop().schedule(() -> {
+            if (gen == generation && phase == Phase.STOPPING_ACTION) {
+                terminate(gen, "stop actions did not stop it within " + ctx.stopTimeout().toSeconds() + " s");
+            }
+        }, ctx.stopTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void terminate(long gen, String why) {
+        cancelTimer();
+        transition(Phase.STOPPING_SIGTERM, why);
+        signal(Os.SIGTERM);
+        timer = ctx.loop().schedule(() -> {
+            if (gen != generation || phase != Phase.STOPPING_SIGTERM) {
+                return;
+            }
+            transition(Phase.STOPPING_SIGKILL, "still running " + ctx.stopTimeout().toSeconds() + " s after SIGTERM");
+            signal(Os.SIGKILL);
+            timer = ctx.loop().schedule(() -> {
+                if (gen == generation && phase == Phase.STOPPING_SIGKILL) {
+                    ctx.events().alert(name, "unkillable", "process " + process.pid() + " survived SIGKILL");
+                    forgetProcess();
+                    transition(Phase.STOPPED, "gave up waiting after SIGKILL");
+                }
+            }, SIGKILL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        }, ctx.stopTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Signals the service's process group, and the process itself in case it left the group. */
+    private void signal(int sig) {
+        ProcessInfo p = process;
+        if (p == null) {
+            return;
+        }
+        Optional<ProcessInfo> now = ctx.os().inspect(p.pid());
+        if (now.isEmpty() || now.get().startTime() != p.startTime()) {
+            return; // the PID no longer names our process: never signal a stranger
+        }
+        long ownGroup = ctx.os().inspect(ctx.os().pid()).map(ProcessInfo::pgid).orElse(-1L);
+        if (p.pgid() > 1 && p.pgid() != ownGroup) {
+            ctx.os().killGroup(p.pgid(), sig);
+        }
+        ctx.os().kill(p.pid(), sig);
+    }
+
+    private void forgetProcess() {
+        if (watch != null) {
+            watch.cancel();
+        }
+        watch = null;
+        process = null;
+    }
+
+    // ---- finding the process ----
+
+    private Path pidFile() {
+        ProcessSpec spec = def.process;
+        return def.foreground() ? ctx.paths().foregroundPidFile(name) : ctx.paths().resolveConfigured(spec.pidfile);
+    }
+
+    /** The service's process, if its PID file names a live process with the right name. */
+    private Optional<ProcessInfo> findLiveProcess() {
+        return PidFiles.liveProcess(ctx.os(), pidFile()).filter(p -> p.matchesName(def.process.name));
+    }
+
+    private String whyNotRunning() {
+        Path pf = pidFile();
+        OptionalLong pid = PidFiles.read(pf);
+        if (pid.isEmpty()) {
+            return "no PID in " + pf + " within " + ctx.startTimeout().toSeconds() + " s";
+        }
+        Optional<ProcessInfo> p = ctx.os().inspect(pid.getAsLong()).filter(ProcessInfo::alive);
+        if (p.isEmpty()) {
+            return pf + " names pid " + pid.getAsLong() + ", which is not running";
+        }
+        return pf + " names " + p.get().describe() + ", not a '" + def.process.name + "' process";
+    }
+
+    // ---- bookkeeping ----
+
+    private ForkerRequest request(String op, List<String> actions, String command) {
+        ProcessSpec spec = def.process;
+        Map<String, String> env = new LinkedHashMap<>();
+        spec.env.forEach(e -> env.put(e.name, e.value == null ? "" : e.value));
+        String pid = ForkerRequest.SPAWN.equals(op) ? pidFile().toString() : null;
+        // Relative paths in actions mean the node root, as for the pidfile attribute.
+        String workdir = ctx.paths().resolveConfigured(spec.workingDirectory == null ? "." : spec.workingDirectory)
+                .toString();
+        return new ForkerRequest(op, name, actions, command, env.isEmpty() ? null : env, spec.user, spec.group,
+                workdir, ctx.actionTimeout().toMillis(), pid,
+                ctx.paths().serviceLog(name).toString());
+    }
+
+    private void remember(String list, ForkerReply reply) {
+        lastActions.addLast(new ActionResult(list, ctx.clock().instant().toString(), reply.ok(), reply.summary(),
+                reply.durationMillis(), reply.outputTail()));
+        while (lastActions.size() > KEPT_ACTION_RESULTS) {
+            lastActions.removeFirst();
+        }
+    }
+
+    private static String tail(ForkerReply reply) {
+        String out = reply.outputTail();
+        if (out == null || out.isBlank()) {
+            return "";
+        }
+        String[] lines = out.strip().split("\n");
+        return "; output: " + lines[lines.length - 1];
+    }
+
+    private String logTail() {
+        try {
+            Path log = ctx.paths().serviceLog(name);
+            List<String> lines = java.nio.file.Files.readAllLines(log);
+            for (int i = lines.size() - 1; i >= 0; i--) {
+                if (!lines.get(i).isBlank()) {
+                    return "; last output: " + lines.get(i).strip();
+                }
+            }
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            // no log yet
+        }
+        return "";
+    }
+
+    private void noteFailing() {
+        Instant now = ctx.clock().instant();
+        if (failingSince == null) {
+            failingSince = now;
+        }
+        Duration failing = Duration.between(failingSince, now);
+        if (!alertedFirst && failing.compareTo(FIRST_ALERT) >= 0) {
+            alertedFirst = true;
+            ctx.events().alert(name, "failing", "failing for " + failing.toMinutes() + " minutes: " + reason);
+        }
+        if (!alertedSecond && failing.compareTo(SECOND_ALERT) >= 0) {
+            alertedSecond = true;
+            ctx.events().alert(name, "failing", "failing for " + failing.toMinutes() + " minutes: " + reason);
+        }
+    }
+
+    private void clearFailing() {
+        failingSince = null;
+        alertedFirst = false;
+        alertedSecond = false;
+    }
+
+    private void cancelTimer() {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+    }
+
+    /** The one place the phase changes: logs {@code old -> new (reason)} and publishes one event. */
+    private void transition(Phase to, String why) {
+        Phase from = phase;
+        phase = to;
+        reason = why;
+        since = ctx.clock().instant();
+        if (to != Phase.BACKOFF) {
+            nextStartAt = null;
+        }
+        LOG.info(name + ": " + from + " -> " + to + " (" + why + ")");
+        switch (to) {
+            case BACKOFF, INVALID -> ctx.events().warning(name, to.state(), why);
+            case STOPPING_SIGKILL -> ctx.events().warning(name, "sigkill", why);
+            case RUNNING, STOPPED -> ctx.events().info(name, to.state(), why);
+            case WAITING, STARTING, CONFIRMING, STOPPING_ACTION, STOPPING_SIGTERM -> {
+                // steps inside a start or stop: in the master's log, not the event log
+            }
+        }
+        publish();
+    }
+
+    private void publish() {
+        String state = invalid != null ? Phase.INVALID.state() : phase.state();
+        String why = invalid != null
+                ? invalid.getMessage() + (def != null ? " (running under the last good definition: " + reason + ")" : "")
+                : reason;
+        Double backoff = nextStartAt == null ? null
+                : Math.max(0, Duration.between(ctx.clock().instant(), nextStartAt).toMillis()) / 1000.0;
+        status = new ServiceStatus(
+                name,
+                def == null ? null : def.description == null ? null : def.description.strip(),
+                enabled(),
+                def == null || def.displayed(),
+                state,
+                process == null ? null : process.pid(),
+                restarts,
+                def == null ? List.of() : def.knownOptions().stream().map(o -> o.xml()).toList(),
+                phase.name(),
+                why,
+                backoff,
+                nextStartAt == null ? null : nextStartAt.toString(),
+                since.toString(),
+                file == null ? null : file.toString(),
+                def == null ? null : def.process.name,
+                def == null ? null : pidFile().toString(),
+                List.copyOf(lastActions));
+    }
+
+    private static boolean sameRestart(RestartSpec a, RestartSpec b) {
+        return b != null && a.initialDelay().equals(b.initialDelay()) && a.maxDelay().equals(b.maxDelay())
+                && a.resetAfterDelay().equals(b.resetAfterDelay());
+    }
+}

@@ -1,0 +1,75 @@
+package io.mcp.master.supervise;
+
+import io.mcp.core.control.ServiceStatus;
+import io.mcp.core.model.ServiceDefinition;
+import io.mcp.core.xml.XmlException;
+import io.mcp.master.catalog.ServiceCatalog;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * All services of this node: one {@link ServiceSupervisor} each, created and fed by the catalog.
+ * Runs on the supervision loop thread, except the status reads, which take snapshots.
+ */
+public final class Supervision implements ServiceCatalog.Listener {
+    private final SupervisionContext ctx;
+    private final Map<String, ServiceSupervisor> services = new ConcurrentHashMap<>();
+    private final Map<String, Optional<Boolean>> overrides = new ConcurrentHashMap<>();
+
+    public Supervision(SupervisionContext ctx) {
+        this.ctx = ctx;
+    }
+
+    private ServiceSupervisor supervisor(String name) {
+        return services.computeIfAbsent(name, n -> {
+            ServiceSupervisor s = new ServiceSupervisor(ctx, n, () -> services.remove(n));
+            s.overrideEnabled(overrides.getOrDefault(n, Optional.empty()));
+            return s;
+        });
+    }
+
+    @Override
+    public void defined(String service, Path file, ServiceDefinition def) {
+        supervisor(service).define(file, def);
+    }
+
+    @Override
+    public void invalid(String service, Path file, XmlException error) {
+        supervisor(service).invalidate(file, error);
+    }
+
+    @Override
+    public void removed(String service) {
+        ServiceSupervisor s = services.get(service);
+        if (s != null) {
+            s.remove();
+        }
+    }
+
+    @Override
+    public void enableOverride(String service, Optional<Boolean> enabled) {
+        overrides.put(service, enabled);
+        ServiceSupervisor s = services.get(service);
+        if (s != null) {
+            s.overrideEnabled(enabled);
+        }
+    }
+
+    /** A periodic pass: anything whose decision may have changed without an event is decided again. */
+    public void reconcileAll() {
+        services.values().forEach(ServiceSupervisor::reconcile);
+    }
+
+    public List<ServiceStatus> statuses() {
+        return services.values().stream().map(ServiceSupervisor::status)
+                .sorted(Comparator.comparing(ServiceStatus::name)).toList();
+    }
+
+    public Optional<ServiceStatus> status(String name) {
+        return Optional.ofNullable(services.get(name)).map(ServiceSupervisor::status);
+    }
+}
