@@ -1,0 +1,174 @@
+package io.mcp.failsafe;
+
+import io.mcp.core.daemon.Daemon;
+import io.mcp.core.os.Os;
+import io.mcp.core.os.ProcessInfo;
+import io.mcp.core.paths.NodePaths;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import sun.misc.Signal;
+
+/**
+ * {@code bin/mcp up}: the node agent that systemd starts. It runs in the foreground as
+ * {@code mcp-failsafe}, starts {@code mcp-forker} and {@code mcp-master} and keeps them running
+ * until SIGTERM or SIGINT, then stops them and exits 0.
+ */
+@Command(name = "up", sortOptions = false, sortSynopsis = false,
+        description = "Run the node agent (mcp-failsafe) in the foreground: it starts mcp-forker and mcp-master "
+                + "and restarts them when they exit, until SIGTERM or SIGINT.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            FailsafeMain.EXIT_OK + ":stopped by SIGTERM or SIGINT",
+            FailsafeMain.EXIT_FAILED + ":could not start",
+            FailsafeMain.EXIT_USAGE + ":invalid command line",
+            FailsafeMain.EXIT_ALREADY_RUNNING + ":another mcp-failsafe runs for this root"})
+public final class FailsafeMain implements Callable<Integer> {
+    // The exit codes of bin/mcp, all in one place.
+    static final int EXIT_OK = 0;
+    static final int EXIT_FAILED = 1;
+    static final int EXIT_USAGE = CommandLine.ExitCode.USAGE;
+    static final int EXIT_ALREADY_RUNNING = 3;
+
+    /** Lean JVM flags for the children; each has its own heap limit. */
+    private static final List<String> LEAN_FLAGS = List.of("-XX:+UseSerialGC", "-Xss256k", "-XX:TieredStopAtLevel=1");
+
+    @Option(names = "--root", paramLabel = "DIR",
+            description = "the node's root directory (default: $MCP_ROOT, else the current directory)")
+    Path root;
+
+    @Option(names = "--node-id", paramLabel = "N", description = "this node's id, overriding cluster.xml")
+    Integer nodeId;
+
+    @Option(names = "--zk", paramLabel = "CONNECT",
+            description = "ZooKeeper connect string or 'embedded', overriding cluster.xml")
+    String zk;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
+    boolean help;
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** {@code mcp} and its one command, {@code up}. */
+    static CommandLine commandLine() {
+        return new CommandLine(new Mcp())
+                .setExecutionExceptionHandler((e, cmd, parsed) -> {
+                    cmd.getErr().println("mcp: " + e.getMessage());
+                    return EXIT_FAILED;
+                });
+    }
+
+    @Override
+    public Integer call() {
+        String home = System.getProperty("mcp.home");
+        if (home == null) {
+            System.err.println("mcp: the system property mcp.home is not set: start the node agent with bin/mcp");
+            return EXIT_FAILED;
+        }
+        NodePaths paths = NodePaths.resolve(root);
+        return run(paths, children(Path.of(home), paths, nodeId, zk));
+    }
+
+    /** mcp-forker first: the master asks it to run actions as soon as it is up. */
+    static List<Failsafe.Child> children(Path home, NodePaths paths, Integer nodeId, String zk) {
+        List<String> masterProps = new ArrayList<>();
+        if (nodeId != null) {
+            masterProps.add("-Dmcp.node-id=" + nodeId);
+        }
+        if (zk != null) {
+            masterProps.add("-Dmcp.zk=" + zk);
+        }
+        return List.of(
+                child(home, paths, NodePaths.FORKER, List.of(), "-Xmx32m", "io.mcp.forker.ForkerMain"),
+                child(home, paths, NodePaths.MASTER, masterProps, "-Xmx96m", "io.mcp.master.MasterMain"));
+    }
+
+    private static Failsafe.Child child(Path home, NodePaths paths, String name, List<String> props, String heap,
+            String mainClass) {
+        Path target = home.resolve(name).resolve("target");
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-Dmcp.process=" + name);
+        cmd.add("-Dmcp.root=" + paths.root());
+        cmd.add("-Dmcp.lifeline=true");
+        cmd.addAll(props);
+        cmd.addAll(LEAN_FLAGS);
+        cmd.add(heap);
+        cmd.add("-cp");
+        cmd.add(target.resolve(name + ".jar") + ":" + target.resolve("lib") + "/*");
+        cmd.add(mainClass);
+        return new Failsafe.Child(name, cmd);
+    }
+
+    /**
+     * Runs a failsafe for {@code children} on this node until SIGTERM or SIGINT. Tests call it
+     * with test children.
+     */
+    static int run(NodePaths paths, List<Failsafe.Child> children) {
+        Os os = Os.linux();
+        paths.ensureLayout();
+        Path pidFile = paths.pidFile(NodePaths.FAILSAFE);
+        Optional<ProcessInfo> other = Failsafe.liveProcess(os, pidFile, NodePaths.FAILSAFE)
+                .filter(p -> p.pid() != os.pid());
+        if (other.isPresent()) {
+            System.err.println("mcp: mcp-failsafe is already running for " + paths.root() + " as pid "
+                    + other.get().pid());
+            return EXIT_ALREADY_RUNNING;
+        }
+        Daemon.nameProcess(NodePaths.FAILSAFE);
+        try {
+            Daemon.writePidFile(pidFile);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + pidFile + ": " + e.getMessage(), e);
+        }
+        Failsafe failsafe = new Failsafe(paths, children, os, Clock.systemUTC(), Failsafe.Scheduler.daemonThread());
+        // Our own handlers rather than the JVM's default, which would exit 143 before the children
+        // are stopped. Installed before the children start, so no signal finds them unhandled.
+        CountDownLatch stopRequested = new CountDownLatch(1);
+        for (String signal : List.of("TERM", "INT")) {
+            Signal.handle(new Signal(signal), s -> {
+                failsafe.stopRestarting();
+                stopRequested.countDown();
+            });
+        }
+        failsafe.start();
+        try {
+            stopRequested.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        failsafe.stop();
+        return EXIT_OK; // the PID file goes with the exit: Daemon.writePidFile's shutdown hook
+    }
+
+    /** The top command: {@code mcp COMMAND}. */
+    @Command(name = "mcp", description = "MCP node agent.", subcommands = FailsafeMain.class,
+            synopsisSubcommandLabel = "COMMAND")
+    static final class Mcp implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
+        boolean help;
+
+        @Override
+        public Integer call() {
+            spec.commandLine().getErr().println("mcp: missing command");
+            spec.commandLine().usage(spec.commandLine().getErr());
+            return EXIT_USAGE;
+        }
+    }
+}

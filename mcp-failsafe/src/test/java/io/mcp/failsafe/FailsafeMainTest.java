@@ -1,0 +1,49 @@
+package io.mcp.failsafe;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mcp.core.paths.NodePaths;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class FailsafeMainTest {
+    @Test
+    void forkerThenMasterWithLeanFlagsAndTheLifeline() {
+        List<Failsafe.Child> children = FailsafeMain.children(Path.of("/opt/mcp"), new NodePaths(Path.of("/srv/node")),
+                2, "zk1:2181,zk2:2181");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        assertEquals(new Failsafe.Child("mcp-forker", List.of(java, "-Dmcp.process=mcp-forker", "-Dmcp.root=/srv/node",
+                "-Dmcp.lifeline=true", "-XX:+UseSerialGC", "-Xss256k", "-XX:TieredStopAtLevel=1", "-Xmx32m", "-cp",
+                "/opt/mcp/mcp-forker/target/mcp-forker.jar:/opt/mcp/mcp-forker/target/lib/*",
+                "io.mcp.forker.ForkerMain")), children.get(0));
+        assertEquals(new Failsafe.Child("mcp-master", List.of(java, "-Dmcp.process=mcp-master", "-Dmcp.root=/srv/node",
+                "-Dmcp.lifeline=true", "-Dmcp.node-id=2", "-Dmcp.zk=zk1:2181,zk2:2181", "-XX:+UseSerialGC", "-Xss256k",
+                "-XX:TieredStopAtLevel=1", "-Xmx96m", "-cp",
+                "/opt/mcp/mcp-master/target/mcp-master.jar:/opt/mcp/mcp-master/target/lib/*",
+                "io.mcp.master.MasterMain")), children.get(1));
+    }
+
+    @Test
+    void helpExitsZeroAndBadCommandLinesExitWithAReason() {
+        assertRun(0, "Usage: mcp [-h] COMMAND", "--help");
+        assertRun(0, "Usage: mcp up [-h] [--root=DIR] [--node-id=N] [--zk=CONNECT]", "up", "--help");
+        assertRun(FailsafeMain.EXIT_USAGE, "mcp: missing command");
+        assertRun(FailsafeMain.EXIT_USAGE, "Unmatched argument at index 0: 'down'", "down");
+        assertRun(FailsafeMain.EXIT_USAGE, "Unknown options: '--rot', '/tmp'", "up", "--rot", "/tmp");
+        assertRun(FailsafeMain.EXIT_USAGE, "'x' is not an int", "up", "--node-id", "x");
+    }
+
+    private static void assertRun(int exitCode, String expectedOutput, String... args) {
+        StringWriter out = new StringWriter();
+        CommandLine cl = FailsafeMain.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(out, true));
+        assertEquals(exitCode, cl.execute(args), String.join(" ", args));
+        assertTrue(out.toString().contains(expectedOutput), out.toString());
+    }
+}
