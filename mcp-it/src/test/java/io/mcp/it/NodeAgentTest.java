@@ -1,0 +1,147 @@
+package io.mcp.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.mcp.core.os.Os;
+import io.mcp.core.paths.NodePaths;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The three MCP processes and the operator's commands, end to end, as real processes. */
+class NodeAgentTest {
+    @TempDir Path root;
+    NodeAgent node;
+
+    @AfterEach
+    void cleanUp() {
+        if (node != null) {
+            node.close();
+        }
+    }
+
+    @Test
+    void servicesRunAndMcpctlListsThem() throws Exception {
+        node = new NodeAgent(root);
+        node.defineForeground("alpha", true);
+        node.defineForeground("beta", false);
+        node.up();
+        long pid = node.awaitRunning("alpha");
+        assertTrue(NodeAgent.alive(pid));
+
+        NodeAgent.Result list = node.mcpctl("services", "-a", "--json");
+        assertEquals(0, list.exit(), list.err());
+        JsonNode services = list.json();
+        assertEquals(2, services.size());
+        for (JsonNode s : services) {
+            for (String field : new String[] {"name", "description", "enabled", "display", "state", "pid", "restarts",
+                    "options"}) {
+                assertTrue(s.has(field), "contract field " + field + " in " + s);
+            }
+        }
+        assertEquals("stopped", node.state("beta"));
+
+        NodeAgent.Result table = node.mcpctl("services");
+        assertEquals(0, table.exit(), table.err());
+        assertTrue(table.out().contains("alpha") && table.out().contains("running"), table.out());
+
+        NodeAgent.Result status = node.mcpctl("status", "--json");
+        assertEquals(0, status.exit(), status.err());
+        assertTrue(status.out().contains("mcp-forker"), status.out());
+    }
+
+    @Test
+    void serviceKilledWithSigkillRunsAgainUnderANewPid() throws Exception {
+        node = new NodeAgent(root);
+        node.defineForeground("svc", true);
+        node.up();
+        long first = node.awaitRunning("svc");
+        Os.linux().kill(first, Os.SIGKILL);
+        NodeAgent.await(() -> "running".equals(node.state("svc")) && node.pid("svc") != first,
+                () -> "svc to run under a new pid: " + node.service("svc"));
+        assertEquals(1, node.service("svc").path("restarts").asInt());
+    }
+
+    @Test
+    void masterKilledWithSigkillComesBackAndTheServiceKeepsItsPid() throws Exception {
+        node = new NodeAgent(root);
+        node.defineForeground("svc", true);
+        node.up();
+        long service = node.awaitRunning("svc");
+        long master = node.processPid(NodePaths.MASTER).orElseThrow();
+        Os.linux().kill(master, Os.SIGKILL);
+        NodeAgent.await(() -> node.processPid(NodePaths.MASTER).orElse(master) != master
+                && "running".equals(node.state("svc")), () -> "a new master: " + node.agentOutput());
+        assertEquals(service, node.pid("svc"), "adopted, not restarted");
+        assertTrue(NodeAgent.alive(service));
+    }
+
+    @Test
+    void failsafeKilledTakesMasterAndForkerDownAndANewAgentAdoptsTheService() throws Exception {
+        node = new NodeAgent(root);
+        node.defineForeground("svc", true);
+        node.up();
+        long service = node.awaitRunning("svc");
+        long master = node.processPid(NodePaths.MASTER).orElseThrow();
+        long forker = node.processPid(NodePaths.FORKER).orElseThrow();
+
+        long killedAt = System.nanoTime();
+        Os.linux().kill(node.agent().pid(), Os.SIGKILL);
+        NodeAgent.await(() -> !NodeAgent.alive(master) && !NodeAgent.alive(forker), () -> "master and forker to exit");
+        long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
+        assertTrue(tookMillis < 2000, "master and forker exited " + tookMillis + " ms after the failsafe died");
+        assertTrue(NodeAgent.alive(service), "the service survives its supervisors");
+        assertEquals(3, node.mcpctl("services").exit(), "no master to answer");
+
+        node.up();
+        assertEquals(service, node.awaitRunning("svc"), "the new agent adopts the running service");
+    }
+
+    @Test
+    void disableStopsAndEnableStartsThroughMcpctl() throws Exception {
+        node = new NodeAgent(root);
+        node.defineForeground("svc", true);
+        node.up();
+        long pid = node.awaitRunning("svc");
+
+        NodeAgent.Result off = node.mcpctl("services", "svc", "disable");
+        assertEquals(0, off.exit(), off.err());
+        NodeAgent.await(() -> "stopped".equals(node.state("svc")), () -> "svc to stop: " + node.service("svc"));
+        assertFalse(NodeAgent.alive(pid));
+        assertFalse(node.service("svc").path("enabled").asBoolean());
+
+        NodeAgent.Result on = node.mcpctl("services", "svc", "enable");
+        assertEquals(0, on.exit(), on.err());
+        assertNotEquals(pid, node.awaitRunning("svc"));
+    }
+
+    @Test
+    void sigtermStopsTheAgentCleanlyAndLeavesServicesRunning() throws Exception {
+        node = new NodeAgent(root);
+        node.defineForeground("svc", true);
+        node.up();
+        long service = node.awaitRunning("svc");
+        long master = node.processPid(NodePaths.MASTER).orElseThrow();
+        Os.linux().kill(node.agent().pid(), Os.SIGTERM);
+        assertTrue(node.agent().waitFor(NodeAgent.DEADLINE.toSeconds(), TimeUnit.SECONDS));
+        assertEquals(0, node.agent().exitValue());
+        assertFalse(NodeAgent.alive(master));
+        assertTrue(NodeAgent.alive(service));
+    }
+
+    @Test
+    void unknownServiceIsAOneLineError() throws Exception {
+        node = new NodeAgent(root);
+        node.up();
+        NodeAgent.Result r = node.mcpctl("services", "nosuch");
+        assertEquals(1, r.exit());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains("nosuch"), r.err());
+    }
+}
