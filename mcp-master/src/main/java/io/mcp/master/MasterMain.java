@@ -6,6 +6,7 @@ import io.mcp.core.paths.NodePaths;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.CountDownLatch;
+import sun.misc.Signal;
 
 /**
  * Entry point of {@code mcp-master}, started by {@code mcp-failsafe}. An internal process, so it
@@ -34,6 +35,8 @@ public final class MasterMain {
                 defaults.adminGroup(), System.getProperty("mcp.node-id", defaults.nodeId()));
         Master master = new Master(paths, Os.linux(), Clock.systemUTC(), settings);
         Runtime.getRuntime().addShutdownHook(new Thread(master::close, "master-shutdown"));
+        // SIGTERM is the normal way to stop the master (the failsafe sends it): exit 0, not 143.
+        Signal.handle(new Signal("TERM"), s -> System.exit(0));
         new CountDownLatch(1).await();
     }
 }

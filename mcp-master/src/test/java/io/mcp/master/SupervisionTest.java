@@ -49,6 +49,24 @@ class SupervisionTest {
     }
 
     @Test
+    void childrenOfACrashedForegroundServiceDoNotOutliveIt() throws Exception {
+        node.define("c.xml", """
+                <service name="c" enable="1">
+                  <process name="sh"/>
+                  <actionlist name="start"><action><![CDATA[sh -c '%s & echo $! > %s; wait']]></action></actionlist>
+                </service>""".formatted(node.sleep(), root.resolve("child.pid")));
+        node.startMaster();
+        long first = node.awaitState("c", "running").pid();
+        TestNode.await(() -> PidFiles.read(root.resolve("child.pid")).isPresent(), () -> "the child's PID");
+        long child = PidFiles.read(root.resolve("child.pid")).getAsLong();
+        assertTrue(TestNode.alive(child));
+        Os.linux().kill(first, Os.SIGKILL);
+        TestNode.await(() -> !TestNode.alive(child), () -> "the dead instance's child " + child + " to be killed");
+        TestNode.await(() -> node.status("c").map(s -> "running".equals(s.state()) && s.pid() != first).orElse(false),
+                () -> "c to run again, is " + node.status("c").orElse(null));
+    }
+
+    @Test
     void classicDaemonIsConfirmedByItsPidFileAndAdoptedByTheNextMaster() throws Exception {
         Path pidFile = root.resolve("d.pid");
         node.define("d.xml", node.daemon("d", pidFile));

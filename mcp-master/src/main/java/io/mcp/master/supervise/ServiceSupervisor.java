@@ -294,6 +294,7 @@ public final class ServiceSupervisor {
                     return;
                 }
                 restarts++;
+                killLeftovers(p);
                 RestartPolicy.Decision d = policy.exited("process " + p.pid() + " exited");
                 ctx.events().warning(name, "crashed", "process " + p.pid() + " exited unexpectedly");
                 if (policy.failures() == 0) {
@@ -314,6 +315,17 @@ public final class ServiceSupervisor {
             case STOPPED, WAITING, STARTING, CONFIRMING, BACKOFF, INVALID -> {
                 // no process is tracked in these phases
             }
+        }
+    }
+
+    /**
+     * A foreground service leads a session we created for it: whatever is left in its process
+     * group after it died (its children) belongs to the dead instance and would otherwise
+     * outlive it, holding ports or files the next instance needs.
+     */
+    private void killLeftovers(ProcessInfo p) {
+        if (def.foreground() && p.pgid() == p.pid()) {
+            ctx.os().killGroup(p.pgid(), Os.SIGKILL);
         }
     }
 
