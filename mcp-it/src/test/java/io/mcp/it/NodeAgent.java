@@ -3,36 +3,35 @@ package io.mcp.it;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.mcp.core.os.Os;
 import io.mcp.core.os.PidFiles;
 import io.mcp.core.paths.NodePaths;
 import io.mcp.core.proto.Json;
+import io.mcp.core.testing.Await;
+import io.mcp.core.testing.MarkedProcesses;
 import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
-import java.util.stream.Stream;
 
 /**
  * A node agent as an operator runs it: {@code bin/mcp up --root DIR} in its own process, and
- * {@code bin/mcpctl} for every question. {@link #close()} stops everything it started, services
- * included (they carry a marker in their command line), even when a test failed midway.
+ * {@code bin/mcpctl} for every question. The agent runs with a mark in its environment, which
+ * the MCP processes and every service inherit, so {@link #close()} stops everything it started
+ * even when a test failed midway.
  */
 final class NodeAgent implements AutoCloseable {
-    static final Duration DEADLINE = Duration.ofSeconds(40);
+    static final Duration DEADLINE = Await.DEADLINE;
     static final Path HOME = Path.of(System.getProperty("mcp.home", "..")).toAbsolutePath().normalize();
 
     final NodePaths paths;
-    final String marker = Long.toString(ThreadLocalRandom.current().nextLong(100_000, 999_999));
+    private final MarkedProcesses started = new MarkedProcesses();
     private final List<Process> agents = new ArrayList<>();
     private Process agent;
 
@@ -48,6 +47,7 @@ final class NodeAgent implements AutoCloseable {
         ProcessBuilder pb = new ProcessBuilder(HOME.resolve("bin/mcp").toString(), "up", "--root", paths.root().toString());
         File log = paths.root().resolve("agent.out").toFile();
         pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log));
+        pb.environment().put("MCP_TEST_MARK", started.mark());
         agent = pb.start();
         agents.add(agent);
         await(() -> mcpctl("status", "--json").exit() == 0, () -> "the master to answer; agent output:\n" + agentOutput());
@@ -130,64 +130,27 @@ final class NodeAgent implements AutoCloseable {
         Files.move(tmp, paths.servicesDir().resolve(name + ".xml"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
-    /** A foreground service running a long sleep that carries this agent's marker. */
+    /** A foreground service running a long sleep. */
     void defineForeground(String name, boolean enabled) throws IOException {
         define(name, """
                 <service name="%s" enable="%s">
                   <description>end-to-end %s</description>
                   <process name="sleep"/>
-                  <actionlist name="start"><action>sleep 100000.%s</action></actionlist>
-                </service>""".formatted(name, enabled ? 1 : 0, name, marker));
+                  <actionlist name="start"><action>sleep 100000</action></actionlist>
+                </service>""".formatted(name, enabled ? 1 : 0, name));
     }
 
     static boolean alive(long pid) {
-        return pid > 0 && Os.linux().inspect(pid).map(p -> p.alive()).orElse(false);
+        return MarkedProcesses.alive(pid);
     }
 
     static void await(BooleanSupplier condition, Supplier<String> what) {
-        long deadline = System.nanoTime() + DEADLINE.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("timed out waiting for " + what.get());
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                fail("interrupted");
-            }
-        }
+        Await.until(condition, what);
     }
 
     @Override
     public void close() {
-        for (Process p : agents) {
-            p.destroyForcibly();
-        }
-        for (String process : List.of(NodePaths.FAILSAFE, NodePaths.MASTER, NodePaths.FORKER)) {
-            processPid(process).ifPresent(pid -> {
-                if (Os.linux().inspect(pid).map(i -> i.argv0().contains("java")).orElse(false)) {
-                    Os.linux().kill(pid, Os.SIGKILL);
-                }
-            });
-        }
-        killMarked();
-    }
-
-    private void killMarked() {
-        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
-            procs.filter(p -> p.getFileName().toString().matches("\\d+")).forEach(p -> {
-                try {
-                    String cmd = new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8);
-                    if (cmd.contains("100000." + marker)) {
-                        Os.linux().kill(Long.parseLong(p.getFileName().toString()), Os.SIGKILL);
-                    }
-                } catch (IOException | RuntimeException gone) {
-                    // exited while we looked
-                }
-            });
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        agents.forEach(Process::destroyForcibly);
+        started.killAll();
     }
 }

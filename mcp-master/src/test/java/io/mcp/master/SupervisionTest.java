@@ -52,9 +52,9 @@ class SupervisionTest {
     void childrenOfACrashedForegroundServiceDoNotOutliveIt() throws Exception {
         node.define("c.xml", """
                 <service name="c" enable="1">
-                  <process name="sh"/>
+                  <process name="sh">%s</process>
                   <actionlist name="start"><action><![CDATA[sh -c '%s & echo $! > %s; wait']]></action></actionlist>
-                </service>""".formatted(node.sleep(), root.resolve("child.pid")));
+                </service>""".formatted(node.mark(), node.sleep(), root.resolve("child.pid")));
         node.startMaster();
         long first = node.awaitState("c", "running").pid();
         TestNode.await(() -> PidFiles.read(root.resolve("child.pid")).isPresent(), () -> "the child's PID");
@@ -102,9 +102,9 @@ class SupervisionTest {
     void serviceThatIgnoresSigtermIsKilled() throws Exception {
         node.define("t.xml", """
                 <service name="t" enable="1">
-                  <process name="sh"/>
+                  <process name="sh">%s</process>
                   <actionlist name="start"><action><![CDATA[sh -c 'trap "" TERM; while :; do %s; done']]></action></actionlist>
-                </service>""".formatted(node.sleep()));
+                </service>""".formatted(node.mark(), node.sleep()));
         node.startMaster();
         long pid = node.awaitState("t", "running").pid();
         new io.mcp.master.override.ServiceOverrides(node.paths).setEnabled("t", false);

@@ -1,10 +1,10 @@
 package io.mcp.master;
 
-import static org.junit.jupiter.api.Assertions.fail;
-
 import io.mcp.core.control.ServiceStatus;
 import io.mcp.core.os.Os;
 import io.mcp.core.paths.NodePaths;
+import io.mcp.core.testing.Await;
+import io.mcp.core.testing.MarkedProcesses;
 import io.mcp.forker.ForkerServer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -13,20 +13,17 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Stream;
+import java.util.function.Supplier;
 
 /**
  * A node for tests: a root directory, a real forker on a real socket and a real master, in this
- * JVM. Services started through it carry a marker in their command line ({@link #sleep()}), so
+ * JVM. Services defined with {@link #mark()} carry a mark in their environment, so
  * {@link #close()} kills every process a test started, even when it failed midway.
  */
 final class TestNode implements AutoCloseable {
-    static final Duration DEADLINE = Duration.ofSeconds(20);
-
     final NodePaths paths;
-    final String marker = Long.toString(ThreadLocalRandom.current().nextLong(100_000, 999_999));
+    private final MarkedProcesses started = new MarkedProcesses();
     private ForkerServer forker;
     private Master master;
 
@@ -63,9 +60,17 @@ final class TestNode implements AutoCloseable {
         return master;
     }
 
-    /** A command that sleeps for long and carries this node's marker, so cleanup finds it. */
+    /** A command that sleeps for long. */
     String sleep() {
-        return "sleep 100000." + marker;
+        return "sleep 100000";
+    }
+
+    /**
+     * An {@code <env>} setting to put in every test service's {@code <process>}: the forker gives
+     * it to everything it starts for the service, so {@link #close()} finds those processes.
+     */
+    String mark() {
+        return "<env name=\"MCP_TEST_MARK\" value=\"" + started.mark() + "\"/>";
     }
 
     Path define(String file, String xml) throws IOException {
@@ -79,18 +84,18 @@ final class TestNode implements AutoCloseable {
         return """
                 <service name="%s" enable="%s">
                   <description>test service %s</description>
-                  <process name="sleep"/>
+                  <process name="sleep">%s</process>
                   <actionlist name="start"><action>%s</action></actionlist>
-                </service>""".formatted(name, enabled ? 1 : 0, name, sleep());
+                </service>""".formatted(name, enabled ? 1 : 0, name, mark(), sleep());
     }
 
     /** A classic daemon: the start action backgrounds {@link #sleep()} and writes its PID file. */
     String daemon(String name, Path pidFile) {
         return """
                 <service name="%s" enable="1">
-                  <process name="sleep" pidfile="%s"/>
+                  <process name="sleep" pidfile="%s">%s</process>
                   <actionlist name="start"><action><![CDATA[sh -c '%s >/dev/null 2>&1 & echo $! > %s']]></action></actionlist>
-                </service>""".formatted(name, pidFile, sleep(), pidFile);
+                </service>""".formatted(name, pidFile, mark(), sleep(), pidFile);
     }
 
     Optional<ServiceStatus> status(String name) {
@@ -103,23 +108,12 @@ final class TestNode implements AutoCloseable {
         return status(name).orElseThrow();
     }
 
-    static void await(BooleanSupplier condition, java.util.function.Supplier<String> what) {
-        long deadline = System.nanoTime() + DEADLINE.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("timed out waiting for " + what.get());
-            }
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                fail("interrupted");
-            }
-        }
+    static void await(BooleanSupplier condition, Supplier<String> what) {
+        Await.until(condition, what);
     }
 
     static boolean alive(long pid) {
-        return Os.linux().inspect(pid).map(p -> p.alive()).orElse(false);
+        return MarkedProcesses.alive(pid);
     }
 
     @Override
@@ -130,19 +124,6 @@ final class TestNode implements AutoCloseable {
         if (forker != null) {
             forker.close();
         }
-        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
-            procs.filter(p -> p.getFileName().toString().matches("\\d+")).forEach(p -> {
-                try {
-                    String cmd = new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8);
-                    if (cmd.contains("100000." + marker)) {
-                        Os.linux().kill(Long.parseLong(p.getFileName().toString()), Os.SIGKILL);
-                    }
-                } catch (IOException | RuntimeException gone) {
-                    // exited while we looked
-                }
-            });
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        started.killAll();
     }
 }
