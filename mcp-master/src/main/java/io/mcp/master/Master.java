@@ -12,6 +12,7 @@ import io.mcp.master.catalog.ServiceCatalog;
 import io.mcp.master.control.ControlHandler;
 import io.mcp.master.forker.ForkerClient;
 import io.mcp.master.override.ServiceOverrides;
+import io.mcp.master.supervise.Conditions;
 import io.mcp.master.supervise.Supervision;
 import io.mcp.master.supervise.SupervisionContext;
 import java.io.IOException;
@@ -54,7 +55,8 @@ public final class Master implements AutoCloseable {
     private final JsonLineServer<ControlRequest, ControlReply> control;
     private final AtomicBoolean scanPending = new AtomicBoolean();
 
-    public Master(NodePaths paths, Os os, Clock clock, Settings settings) throws IOException {
+    /** A master whose services start under {@code initial} conditions, until told otherwise. */
+    public Master(NodePaths paths, Os os, Clock clock, Settings settings, Conditions initial) throws IOException {
         paths.ensureLayout();
         loop = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "supervision"));
         pidWatcher = new PidWatcher(os);
@@ -62,7 +64,7 @@ public final class Master implements AutoCloseable {
         EventLog events = new EventLog(paths.eventsLog(), clock);
         SupervisionContext ctx = new SupervisionContext(paths, os, pidWatcher, forker, events, clock, loop,
                 settings.startTimeout(), settings.stopTimeout(), settings.actionTimeout());
-        supervision = new Supervision(ctx);
+        supervision = new Supervision(ctx, initial);
         ServiceOverrides overrides = new ServiceOverrides(paths);
         catalog = new ServiceCatalog(paths, overrides, supervision);
         onLoop(() -> {
@@ -82,6 +84,11 @@ public final class Master implements AutoCloseable {
 
     public Supervision supervision() {
         return supervision;
+    }
+
+    /** The cluster's news (quorum gained or lost, store in sync): services depending on it follow. */
+    public void conditionsChanged(Conditions now) {
+        loop.execute(() -> supervision.conditionsChanged(now));
     }
 
     private void scheduleScan() {

@@ -3,6 +3,7 @@ package io.mcp.master;
 import io.mcp.core.daemon.Daemon;
 import io.mcp.core.os.Os;
 import io.mcp.core.paths.NodePaths;
+import io.mcp.master.supervise.Conditions;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.CountDownLatch;
@@ -33,7 +34,7 @@ public final class MasterMain {
         Master.Settings settings = new Master.Settings(defaults.startTimeout(), defaults.stopTimeout(),
                 defaults.actionTimeout(), defaults.safetyNetInterval(), defaults.waitForForker(),
                 defaults.adminGroup(), System.getProperty("mcp.node-id", defaults.nodeId()));
-        Master master = new Master(paths, Os.linux(), Clock.systemUTC(), settings);
+        Master master = new Master(paths, Os.linux(), Clock.systemUTC(), settings, Conditions.STANDALONE);
         Runtime.getRuntime().addShutdownHook(new Thread(master::close, "master-shutdown"));
         // SIGTERM is the normal way to stop the master (the failsafe sends it): exit 0, not 143.
         Signal.handle(new Signal("TERM"), s -> System.exit(0));

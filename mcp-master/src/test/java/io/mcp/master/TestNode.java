@@ -5,6 +5,7 @@ import io.mcp.core.os.Os;
 import io.mcp.core.paths.NodePaths;
 import io.mcp.core.testing.Await;
 import io.mcp.core.testing.MarkedProcesses;
+import io.mcp.master.supervise.Conditions;
 import io.mcp.forker.ForkerServer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -42,7 +43,11 @@ final class TestNode implements AutoCloseable {
     }
 
     TestNode startMaster() throws IOException {
-        master = new Master(paths, Os.linux(), Clock.systemUTC(), settings());
+        return startMaster(Conditions.STANDALONE);
+    }
+
+    TestNode startMaster(Conditions initial) throws IOException {
+        master = new Master(paths, Os.linux(), Clock.systemUTC(), settings(), initial);
         return this;
     }
 
@@ -81,12 +86,17 @@ final class TestNode implements AutoCloseable {
 
     /** A foreground service running {@link #sleep()}. */
     String foreground(String name, boolean enabled) {
+        return foreground(name, enabled, "");
+    }
+
+    /** A foreground service running {@link #sleep()}, with these {@code options}. */
+    String foreground(String name, boolean enabled, String options) {
         return """
-                <service name="%s" enable="%s">
+                <service name="%s" enable="%s" options="%s">
                   <description>test service %s</description>
                   <process name="sleep">%s</process>
                   <actionlist name="start"><action>%s</action></actionlist>
-                </service>""".formatted(name, enabled ? 1 : 0, name, mark(), sleep());
+                </service>""".formatted(name, enabled ? 1 : 0, options, name, mark(), sleep());
     }
 
     /** A classic daemon: the start action backgrounds {@link #sleep()} and writes its PID file. */

@@ -6,6 +6,7 @@ import io.mcp.core.model.ActionList;
 import io.mcp.core.model.ProcessSpec;
 import io.mcp.core.model.RestartSpec;
 import io.mcp.core.model.ServiceDefinition;
+import io.mcp.core.model.ServiceOption;
 import io.mcp.core.os.Os;
 import io.mcp.core.os.PidFiles;
 import io.mcp.core.os.PidWatcher;
@@ -24,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -55,6 +57,7 @@ public final class ServiceSupervisor {
     private XmlException invalid;
     private Boolean enabledOverride;
     private boolean removed;
+    private Conditions conditions;
 
     private Phase phase = Phase.STOPPED;
     private String reason = "not started yet";
@@ -75,9 +78,10 @@ public final class ServiceSupervisor {
     private volatile ServiceStatus status;
 
     /** @param onGone called once a removed service has stopped, to forget it */
-    public ServiceSupervisor(SupervisionContext ctx, String name, Runnable onGone) {
+    public ServiceSupervisor(SupervisionContext ctx, String name, Conditions conditions, Runnable onGone) {
         this.ctx = ctx;
         this.name = name;
+        this.conditions = conditions;
         this.onGone = onGone;
         this.since = ctx.clock().instant();
         publish();
@@ -156,8 +160,34 @@ public final class ServiceSupervisor {
         return enabledOverride != null ? enabledOverride : def != null && def.enabledByDefault();
     }
 
-    private boolean wanted() {
-        return !removed && def != null && enabled();
+    /** Why the service may not start now although enabled, if a condition is unmet. */
+    private Optional<String> unmetCondition() {
+        Set<ServiceOption> options = def.knownOptions();
+        if (options.contains(ServiceOption.REQUIRE_QUORUM) && !conditions.inQuorum()) {
+            return Optional.of("waiting for quorum");
+        }
+        if (options.contains(ServiceOption.REQUIRE_POST_IFS) && !conditions.storeInSync()) {
+            return Optional.of("waiting for the cluster store");
+        }
+        return Optional.empty();
+    }
+
+    private boolean mayStart() {
+        return !removed && def != null && enabled() && unmetCondition().isEmpty();
+    }
+
+    /** Why a running service must stop, if it must. */
+    private Optional<String> stopReason() {
+        if (removed) {
+            return Optional.of("definition removed");
+        }
+        if (def == null || !enabled()) {
+            return Optional.of("disabled");
+        }
+        if (def.knownOptions().contains(ServiceOption.KILL_ON_SIGQUORUM) && !conditions.inQuorum()) {
+            return Optional.of("node lost quorum");
+        }
+        return Optional.empty();
     }
 
     /** Brings the service towards what is wanted; phases in transition are re-decided when they end. */
@@ -167,32 +197,39 @@ public final class ServiceSupervisor {
                 Optional<ProcessInfo> live = def == null ? Optional.empty() : findLiveProcess();
                 if (live.isPresent()) {
                     running(live.get(), "adopted running process " + live.get().describe());
-                    if (!wanted()) {
-                        stop(removed ? "definition removed" : "disabled");
-                    }
-                } else if (wanted()) {
-                    start("enabled");
+                    stopReason().ifPresent(this::stop);
                 } else if (removed) {
                     onGone.run();
-                }
-            }
-            case RUNNING -> {
-                if (!wanted()) {
-                    stop(removed ? "definition removed" : "disabled");
-                }
-            }
-            case BACKOFF -> {
-                if (!wanted()) {
-                    cancelTimer();
-                    transition(Phase.STOPPED, removed ? "definition removed" : "disabled");
-                    if (removed) {
-                        onGone.run();
+                } else if (def != null && enabled()) {
+                    Optional<String> unmet = unmetCondition();
+                    if (unmet.isEmpty()) {
+                        start("enabled");
+                    } else if (phase != Phase.WAITING || !unmet.get().equals(reason)) {
+                        transition(Phase.WAITING, unmet.get());
                     }
+                } else if (phase == Phase.WAITING) {
+                    transition(Phase.STOPPED, "disabled");
+                }
+            }
+            case RUNNING -> stopReason().ifPresent(this::stop);
+            case BACKOFF -> {
+                if (!mayStart()) {
+                    cancelTimer();
+                    transition(Phase.STOPPED, stopReason().orElse("start conditions lost"));
+                    reconcile();
                 }
             }
             case STARTING, CONFIRMING, STOPPING_ACTION, STOPPING_SIGTERM, STOPPING_SIGKILL -> {
                 // decided again when the start or stop in progress ends
             }
+        }
+    }
+
+    /** The cluster conditions changed: services that depend on them are decided again. */
+    public void conditions(Conditions now) {
+        if (!now.equals(conditions)) {
+            conditions = now;
+            reconcile();
         }
     }
 
@@ -242,9 +279,7 @@ public final class ServiceSupervisor {
         Optional<ProcessInfo> live = findLiveProcess();
         if (live.isPresent()) {
             running(live.get(), "started " + live.get().describe());
-            if (!wanted()) {
-                stop("disabled while starting");
-            }
+            stopReason().ifPresent(this::stop);
             return;
         }
         boolean spawnedDied = spawnedPid != null && ctx.os().inspect(spawnedPid).filter(ProcessInfo::alive).isEmpty();
@@ -288,7 +323,7 @@ public final class ServiceSupervisor {
         watch = null;
         switch (phase) {
             case RUNNING -> {
-                if (!wanted()) {
+                if (!mayStart()) {
                     transition(Phase.STOPPED, "exited");
                     reconcile();
                     return;
@@ -339,10 +374,11 @@ public final class ServiceSupervisor {
                 return;
             }
             timer = null;
-            if (wanted()) {
+            if (mayStart()) {
                 start("backoff over");
             } else {
-                transition(Phase.STOPPED, "disabled");
+                transition(Phase.STOPPED, stopReason().orElse("start conditions lost"));
+                reconcile();
             }
         }, d.delay().toMillis(), TimeUnit.MILLISECONDS);
     }

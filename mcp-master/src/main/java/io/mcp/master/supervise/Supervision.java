@@ -19,14 +19,16 @@ public final class Supervision implements ServiceCatalog.Listener {
     private final SupervisionContext ctx;
     private final Map<String, ServiceSupervisor> services = new ConcurrentHashMap<>();
     private final Map<String, Optional<Boolean>> overrides = new ConcurrentHashMap<>();
+    private volatile Conditions conditions;
 
-    public Supervision(SupervisionContext ctx) {
+    public Supervision(SupervisionContext ctx, Conditions initial) {
         this.ctx = ctx;
+        this.conditions = initial;
     }
 
     private ServiceSupervisor supervisor(String name) {
         return services.computeIfAbsent(name, n -> {
-            ServiceSupervisor s = new ServiceSupervisor(ctx, n, () -> services.remove(n));
+            ServiceSupervisor s = new ServiceSupervisor(ctx, n, conditions, () -> services.remove(n));
             s.overrideEnabled(overrides.getOrDefault(n, Optional.empty()));
             return s;
         });
@@ -57,6 +59,16 @@ public final class Supervision implements ServiceCatalog.Listener {
         if (s != null) {
             s.overrideEnabled(enabled);
         }
+    }
+
+    /** Quorum or the cluster store changed: every service that depends on them is decided again. */
+    public void conditionsChanged(Conditions now) {
+        conditions = now;
+        services.values().forEach(s -> s.conditions(now));
+    }
+
+    public Conditions conditions() {
+        return conditions;
     }
 
     /** A periodic pass: anything whose decision may have changed without an event is decided again. */

@@ -10,6 +10,7 @@ import io.mcp.core.os.Os;
 import io.mcp.core.paths.NodePaths;
 import io.mcp.core.proto.JsonLineClient;
 import io.mcp.master.override.ServiceOverrides;
+import io.mcp.master.supervise.Conditions;
 import io.mcp.master.supervise.Supervision;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
@@ -26,7 +27,7 @@ class ControlSocketTest {
 
     private ControlHandler handler(NodePaths paths, String adminGroup) {
         // No services and no loop: a refused change must not get as far as either.
-        Supervision empty = new Supervision(null);
+        Supervision empty = new Supervision(null, Conditions.STANDALONE);
         return new ControlHandler(paths, Os.linux(), empty, new ServiceOverrides(paths), task -> {
             throw new AssertionError("a refused change reached the supervision loop");
         }, adminGroup, "1");
