@@ -10,9 +10,13 @@ import io.mcp.core.control.ServiceStatus;
 import io.mcp.core.event.EventLog;
 import io.mcp.core.os.Os;
 import io.mcp.core.os.PidFiles;
+import io.mcp.core.proto.ForkerReply;
+import io.mcp.core.proto.ForkerRequest;
+import io.mcp.core.proto.JsonLineClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -80,6 +84,24 @@ class SupervisionTest {
         ServiceStatus adopted = node.awaitState("d", "running");
         assertEquals(pid, adopted.pid(), "adopted, not started again");
         assertTrue(adopted.reason().contains("adopted"), adopted.reason());
+    }
+
+    @Test
+    void daemonThatMovesToANewPidIsFollowedNotRestarted() throws Exception {
+        Path pidFile = root.resolve("u.pid");
+        node.define("u.xml", node.daemon("u", pidFile));
+        node.startMaster();
+        long old = node.awaitState("u", "running").pid();
+        // What a daemon's binary upgrade looks like from outside: a new process, then the PID file, then the old one exits.
+        // (Started through the forker: this JVM's forker reaps all its children, so no ProcessBuilder here.)
+        long successor = JsonLineClient.callOnce(node.paths.forkerSocket(), new ForkerRequest(ForkerRequest.SPAWN, "u",
+                null, node.sleep(), Map.of("MCP_TEST_MARK", node.markValue()), null, null, null, 0,
+                root.resolve("successor.pid").toString(), root.resolve("successor.log").toString()), ForkerReply.class).pid();
+        PidFiles.write(pidFile, successor);
+        Os.linux().kill(old, Os.SIGKILL);
+        TestNode.await(() -> node.status("u").map(s -> s.pid() != null && s.pid() == successor).orElse(false),
+                () -> "u to follow pid " + successor + ", is " + node.status("u").orElse(null));
+        assertEquals(0, node.status("u").orElseThrow().restarts());
     }
 
     @Test

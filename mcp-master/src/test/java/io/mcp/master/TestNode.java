@@ -75,7 +75,12 @@ final class TestNode implements AutoCloseable {
      * it to everything it starts for the service, so {@link #close()} finds those processes.
      */
     String mark() {
-        return "<env name=\"MCP_TEST_MARK\" value=\"" + started.mark() + "\"/>";
+        return "<env name=\"MCP_TEST_MARK\" value=\"" + markValue() + "\"/>";
+    }
+
+    /** The mark itself, for a process a test starts on its own. */
+    String markValue() {
+        return started.mark();
     }
 
     Path define(String file, String xml) throws IOException {

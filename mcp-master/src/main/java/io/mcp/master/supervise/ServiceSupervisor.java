@@ -328,6 +328,13 @@ public final class ServiceSupervisor {
                     reconcile();
                     return;
                 }
+                Optional<ProcessInfo> successor = findLiveProcess();
+                if (successor.isPresent()) {
+                    // A daemon that re-executed itself under a new PID (a binary upgrade) and
+                    // rewrote its PID file: the service is still up, follow it.
+                    running(successor.get(), "now " + successor.get().describe() + " by its PID file");
+                    return;
+                }
                 restarts++;
                 killLeftovers(p);
                 RestartPolicy.Decision d = policy.exited("process " + p.pid() + " exited");
