@@ -88,6 +88,31 @@ class ClusterConfigTest {
     }
 
     @Test
+    void overridesComeFromTheSystemPropertiesFailsafePasses() {
+        String id = System.getProperty("mcp.node-id");
+        String zk = System.getProperty("mcp.zk");
+        try {
+            System.setProperty("mcp.node-id", "3");
+            System.setProperty("mcp.zk", "zk1:2181");
+            assertEquals(new Overrides("3", "zk1:2181"), Overrides.fromSystemProperties());
+            System.clearProperty("mcp.node-id");
+            System.setProperty("mcp.zk", " ");
+            assertEquals(Overrides.NONE, Overrides.fromSystemProperties());
+        } finally {
+            restore("mcp.node-id", id);
+            restore("mcp.zk", zk);
+        }
+    }
+
+    private static void restore(String key, String value) {
+        if (value == null) {
+            System.clearProperty(key);
+        } else {
+            System.setProperty(key, value);
+        }
+    }
+
+    @Test
     void overrideNotAmongMembersIsRefused() throws Exception {
         Path f = write("""
                 <cluster><node id="1"/><member id="1"/><member id="2"/></cluster>
