@@ -1,0 +1,175 @@
+package io.mcp.core.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mcp.core.cluster.ClusterConfig.Overrides;
+import io.mcp.core.xml.XmlException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ClusterConfigTest {
+    @TempDir Path dir;
+
+    private Path write(String xml) throws IOException {
+        return Files.writeString(dir.resolve("cluster.xml"), xml);
+    }
+
+    private XmlException refused(String xml) throws IOException {
+        Path f = write(xml);
+        return assertThrows(XmlException.class, () -> ClusterConfig.load(f, Overrides.NONE));
+    }
+
+    @Test
+    void missingFileIsASingleNodeClusterWithEmbeddedZooKeeper() throws Exception {
+        ClusterConfig c = ClusterConfig.load(dir.resolve("cluster.xml"), Overrides.NONE);
+        assertEquals(ClusterConfig.defaults(), c);
+        assertEquals("mcp", c.name());
+        assertEquals("1", c.nodeId());
+        assertEquals(List.of("1"), c.members());
+        assertTrue(c.embedded());
+        assertEquals(2181, c.embeddedPort());
+        assertEquals("127.0.0.1", c.embeddedBind());
+    }
+
+    @Test
+    void readsTheDesignExample() throws Exception {
+        Path f = write("""
+                <cluster name="prod">
+                  <zookeeper connect="zk1:2181,zk2:2181,zk3:2181" session-timeout="10s"/>
+                  <node id="2"/>
+                  <member id="1"/><member id="2"/><member id="3"/>
+                  <alert command="/usr/local/bin/page-me"/>
+                </cluster>
+                """);
+        ClusterConfig c = ClusterConfig.load(f, Overrides.NONE);
+        assertEquals(new ClusterConfig("prod", "2", List.of("1", "2", "3"), "zk1:2181,zk2:2181,zk3:2181",
+                Duration.ofSeconds(10), 2181, "127.0.0.1"), c);
+        assertFalse(c.embedded());
+    }
+
+    @Test
+    void embeddedServerPortAndBindAreExtensions() throws Exception {
+        Path f = write("""
+                <cluster name="lab"><zookeeper port="12181" bind="0.0.0.0" session-timeout="3s"/><node id="a"/></cluster>
+                """);
+        ClusterConfig c = ClusterConfig.load(f, Overrides.NONE);
+        assertTrue(c.embedded());
+        assertEquals(12181, c.embeddedPort());
+        assertEquals("0.0.0.0", c.embeddedBind());
+        assertEquals(Duration.ofSeconds(3), c.sessionTimeout());
+        assertEquals(List.of("a"), c.members(), "no member declared: this node alone");
+    }
+
+    @Test
+    void commandLineOverridesWinOverTheFile() throws Exception {
+        Path f = write("""
+                <cluster name="prod">
+                  <zookeeper connect="zk1:2181"/>
+                  <node id="2"/>
+                  <member id="1"/><member id="2"/><member id="3"/>
+                </cluster>
+                """);
+        ClusterConfig c = ClusterConfig.load(f, new Overrides("3", "zk9:2181,zk8:2181/mcp"));
+        assertEquals("3", c.nodeId());
+        assertEquals("zk9:2181,zk8:2181/mcp", c.connect());
+
+        ClusterConfig none = ClusterConfig.load(dir.resolve("absent.xml"), new Overrides("7", null));
+        assertEquals("7", none.nodeId());
+        assertEquals(List.of("7"), none.members());
+        assertTrue(none.embedded());
+    }
+
+    @Test
+    void overridesComeFromTheSystemPropertiesFailsafePasses() {
+        String id = System.getProperty("mcp.node-id");
+        String zk = System.getProperty("mcp.zk");
+        try {
+            System.setProperty("mcp.node-id", "3");
+            System.setProperty("mcp.zk", "zk1:2181");
+            assertEquals(new Overrides("3", "zk1:2181"), Overrides.fromSystemProperties());
+            System.clearProperty("mcp.node-id");
+            System.setProperty("mcp.zk", " ");
+            assertEquals(Overrides.NONE, Overrides.fromSystemProperties());
+        } finally {
+            restore("mcp.node-id", id);
+            restore("mcp.zk", zk);
+        }
+    }
+
+    private static void restore(String key, String value) {
+        if (value == null) {
+            System.clearProperty(key);
+        } else {
+            System.setProperty(key, value);
+        }
+    }
+
+    @Test
+    void overrideNotAmongMembersIsRefused() throws Exception {
+        Path f = write("""
+                <cluster><node id="1"/><member id="1"/><member id="2"/></cluster>
+                """);
+        XmlException e = assertThrows(XmlException.class, () -> ClusterConfig.load(f, new Overrides("5", null)));
+        assertTrue(e.reason().contains("'5' (from the command line) is not among the declared members 1, 2"),
+                e.getMessage());
+        assertThrows(XmlException.class, () -> ClusterConfig.load(f, new Overrides("../x", null)));
+    }
+
+    @Test
+    void badValuesAreReportedWithFileAndLine() throws Exception {
+        XmlException e = refused("""
+                <cluster name="prod">
+                  <node id="2"/>
+                  <member id="1"/>
+                  <member id="../2"/>
+                </cluster>
+                """);
+        assertEquals(4, e.line(), e.getMessage());
+        assertTrue(e.getMessage().startsWith(dir.resolve("cluster.xml") + ":4: <member> id '../2' must be"),
+                e.getMessage());
+
+        e = refused("""
+                <cluster name="prod">
+
+                  <node id="4"/>
+                  <member id="1"/><member id="2"/>
+                </cluster>
+                """);
+        assertEquals(3, e.line(), e.getMessage());
+        assertTrue(e.reason().contains("'4' is not among the declared members 1, 2"), e.getMessage());
+
+        e = refused("""
+                <cluster name="a/b"/>
+                """);
+        assertEquals(1, e.line(), e.getMessage());
+
+        e = refused("""
+                <cluster>
+                  <zookeeper session-timeout="soon"/>
+                </cluster>
+                """);
+        assertEquals(2, e.line(), e.getMessage());
+        assertTrue(e.reason().contains("not a duration: 'soon'"), e.getMessage());
+
+        e = refused("""
+                <cluster><member id="1"/>
+                  <member id="1"/></cluster>
+                """);
+        assertEquals(2, e.line(), e.getMessage());
+        assertTrue(e.reason().contains("declared twice"), e.getMessage());
+
+        assertEquals(1, refused("<cluster><zookeeper port=\"70000\"/></cluster>").line());
+        assertTrue(refused("<cluster><zookeeper connect=\"zk1:2181, zk2:2181\"/></cluster>").reason()
+                .contains("must be 'embedded' or host:port"));
+        assertTrue(refused("<cluster><node id=\"\"/></cluster>").reason().contains("<node> id is missing"));
+        assertTrue(refused("<cluster><node id=\"x\0\"/></cluster>").getMessage().contains("cluster.xml:1:"));
+    }
+}

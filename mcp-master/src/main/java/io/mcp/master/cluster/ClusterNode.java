@@ -1,0 +1,457 @@
+package io.mcp.master.cluster;
+
+import io.mcp.core.cluster.ClusterConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.api.CuratorEvent;
+import org.apache.curator.framework.recipes.cache.ChildData;
+import org.apache.curator.framework.recipes.cache.CuratorCache;
+import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
+import org.apache.curator.framework.recipes.nodes.PersistentNode;
+import org.apache.curator.framework.state.ConnectionState;
+import org.apache.curator.retry.BoundedExponentialBackoffRetry;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+
+/**
+ * This master's place in its cluster: a ZooKeeper session (through Curator), an ephemeral member
+ * node that carries this node's {@link MemberStatus}, and a view of the live members, from which
+ * it decides quorum.
+ *
+ * <p><b>Quorum</b>: this node is connected to ZooKeeper and more than half of the members
+ * declared in {@code cluster.xml} have a member node. Losing the connection (Curator's
+ * {@code SUSPENDED}, which comes at most 2/3 of the session timeout after the last contact, or
+ * {@code LOST}) takes the node out of quorum at once. On every (re)connection the members are
+ * read again from ZooKeeper before quorum is decided, never taken from what was seen before.
+ * A member that leaves while this node is connected costs quorum only if it stays away for
+ * {@link #MEMBER_SETTLE}: a member whose session was replaced after an outage removes and
+ * re-creates its node, and that must not stop services cluster-wide.
+ *
+ * <p>All decisions are taken on one thread, the cluster thread, which also calls the
+ * {@link ClusterListener}. {@link #start()} does not wait for ZooKeeper: a master starts even
+ * when the ensemble is down, out of quorum, and joins when it comes back.
+ */
+public final class ClusterNode implements AutoCloseable {
+    /** How long a member may be away before its absence costs quorum. */
+    public static final Duration MEMBER_SETTLE = Duration.ofMillis(500);
+    private static final Duration MAX_CONNECTION_TIMEOUT = Duration.ofSeconds(15);
+    private static final Logger LOG = Logger.getLogger(ClusterNode.class.getName());
+
+    private enum State { LATENT, STARTED, CLOSED }
+
+    private final ClusterConfig config;
+    private final ZkLayout layout;
+    private final ClusterListener listener;
+    private final Set<String> declared;
+    private final String host = hostName();
+    private final long pid = ProcessHandle.current().pid();
+    private final CuratorFramework client;
+    private final PersistentNode member;
+    private final CuratorCache cache;
+    private final ScheduledExecutorService thread;
+    private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
+
+    // Owned by the cluster thread.
+    private boolean connected;
+    /** Counts member reads, so that only the answer to the latest one is used. */
+    private long readsAsked;
+    private long readsApplied;
+    private boolean synced;
+    private final Set<String> live = new TreeSet<>();
+    private ScheduledFuture<?> settling;
+    /** The current ZooKeeper session, in hex, as published in our status. */
+    private String session = "";
+    private Map<String, String> services = Map.of();
+    private byte[] pendingStatus;
+    private byte[] publishedStatus;
+
+    // Read from any thread.
+    private volatile boolean inQuorum;
+    private volatile Set<String> liveMembers = Set.of();
+    private volatile Map<String, MemberStatus> statuses = Map.of();
+    private volatile String connectionState = "not started";
+
+    /**
+     * @param config this node and its cluster
+     * @param connectString the ensemble; for an embedded server, {@link EmbeddedZooKeeper#connectString()}
+     * @param listener told on the cluster thread when quorum changes
+     */
+    public ClusterNode(ClusterConfig config, String connectString, ClusterListener listener) {
+        ZkLogging.quiet();
+        this.config = config;
+        this.layout = new ZkLayout(config.name());
+        this.listener = listener;
+        this.declared = Set.copyOf(config.members());
+        Duration sessionTimeout = config.sessionTimeout();
+        Duration connection = sessionTimeout.compareTo(MAX_CONNECTION_TIMEOUT) < 0 ? sessionTimeout
+                : MAX_CONNECTION_TIMEOUT;
+        client = CuratorFrameworkFactory.builder()
+                .connectString(connectString)
+                .sessionTimeoutMs((int) sessionTimeout.toMillis())
+                .connectionTimeoutMs((int) connection.toMillis())
+                // Bounded: an operation gives up after about 10 tries, each wait at most 2 s. The session itself
+                // reconnects for ever, and the recipes re-sync on reconnection.
+                .retryPolicy(new BoundedExponentialBackoffRetry(100, 2000, 10))
+                .build();
+        member = new MemberNode(client, layout.member(config.nodeId()), status().toJson());
+        cache = CuratorCache.builder(client, layout.membersPath())
+                .withExceptionHandler(e -> LOG.log(connectionTrouble(e) ? Level.FINE : Level.WARNING,
+                        "reading members failed", e))
+                .build();
+        thread = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "cluster");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Connects and joins the cluster in the background; returns at once. */
+    public void start() {
+        if (!state.compareAndSet(State.LATENT, State.STARTED)) {
+            throw new IllegalStateException("cluster node cannot start: it is " + state.get());
+        }
+        connectionState = "connecting";
+        client.getConnectionStateListenable().addListener(this::connectionChanged, thread);
+        cache.listenable().addListener(this::memberEvent, thread);
+        client.start();
+        cache.start();
+        member.start();
+        LOG.info("node " + config.nodeId() + " of cluster " + config.name() + " joining through "
+                + client.getZookeeperClient().getCurrentConnectionString() + " (members "
+                + String.join(", ", config.members()) + ", session timeout " + config.sessionTimeout().toMillis()
+                + " ms)");
+    }
+
+    public boolean inQuorum() {
+        return inQuorum;
+    }
+
+    /** The members that have a member node, sorted; empty while this node is not connected. */
+    public Set<String> liveMembers() {
+        return liveMembers;
+    }
+
+    /** The live members' published statuses, by node id; a member whose status cannot be read is left out. */
+    public Map<String, MemberStatus> memberStatuses() {
+        return statuses;
+    }
+
+    /**
+     * The ZooKeeper connection for {@code mcpctl status}: {@code not started}, {@code connecting},
+     * {@code connected}, {@code suspended}, {@code lost}, {@code read-only} or {@code closed}.
+     */
+    public String connectionState() {
+        return connectionState;
+    }
+
+    /** The Curator client, for the components that share this node's session (override propagation). */
+    public CuratorFramework client() {
+        return client;
+    }
+
+    public ZkLayout layout() {
+        return layout;
+    }
+
+    public ClusterConfig config() {
+        return config;
+    }
+
+    /**
+     * Publishes the state of this node's services in its member node. Returns at once; the
+     * write happens on the cluster thread, is skipped when nothing changed, and waits for the
+     * member node when it does not exist yet.
+     *
+     * @param stateByService state (as {@code mcpctl} shows it) by service name
+     */
+    public void publishServices(Map<String, String> stateByService) {
+        Map<String, String> copy = new TreeMap<>(stateByService);
+        onThread(() -> {
+            services = copy;
+            statusChanged();
+        });
+    }
+
+    @Override
+    public void close() {
+        State previous = state.getAndSet(State.CLOSED);
+        if (previous == State.CLOSED) {
+            return;
+        }
+        if (previous == State.STARTED) {
+            cache.close();
+            try {
+                member.close(); // before the client: a PersistentNode left running re-creates its node for ever
+            } catch (IOException e) {
+                LOG.log(Level.FINE, "closing the member node", e);
+            }
+            client.close(); // the session's end removes the member node on the server
+        }
+        thread.shutdown();
+        try {
+            thread.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        inQuorum = false;
+        liveMembers = Set.of();
+        statuses = Map.of();
+        connectionState = "closed";
+    }
+
+    // ---- on the cluster thread ----
+
+    private void connectionChanged(CuratorFramework ignored, ConnectionState newState) {
+        if (state.get() != State.STARTED) {
+            return;
+        }
+        connectionState = switch (newState) {
+            case CONNECTED, RECONNECTED -> "connected";
+            case SUSPENDED -> "suspended";
+            case LOST -> "lost";
+            case READ_ONLY -> "read-only";
+        };
+        connected = newState == ConnectionState.CONNECTED || newState == ConnectionState.RECONNECTED;
+        synced = false;
+        LOG.log(connected ? Level.INFO : Level.WARNING, "ZooKeeper connection " + newState.name().toLowerCase());
+        if (connected) {
+            String now = sessionId();
+            if (!now.equals(session)) {
+                session = now;
+                statusChanged();
+            }
+            readMembers();
+        }
+        decide(false);
+    }
+
+    private void memberEvent(CuratorCacheListener.Type type, ChildData before, ChildData after) {
+        if (state.get() != State.STARTED) {
+            return;
+        }
+        ChildData data = after != null ? after : before;
+        if (ZkLayout.childName(layout.membersPath(), data.getPath()) == null) {
+            return; // the members path itself, or a name we refuse
+        }
+        if (type != CuratorCacheListener.Type.NODE_CHANGED) {
+            readMembers(); // the cache says something changed; ZooKeeper says what is true now
+        }
+        flushStatus(); // our own node may have just been created
+        refreshStatuses();
+    }
+
+    /** Asks ZooKeeper for the members; answers come back on this thread in the order asked. */
+    private void readMembers() {
+        long ask = ++readsAsked;
+        try {
+            client.getChildren().inBackground((c, event) -> membersRead(ask, event), thread)
+                    .forPath(layout.membersPath());
+        } catch (Exception e) {
+            LOG.log(Level.WARNING, "cannot ask for the members", e);
+        }
+    }
+
+    private void membersRead(long ask, CuratorEvent event) {
+        if (state.get() != State.STARTED || ask <= readsApplied || !connected) {
+            return; // an answer that a later one supersedes, or from before a disconnection
+        }
+        KeeperException.Code code = KeeperException.Code.get(event.getResultCode());
+        if (code != KeeperException.Code.OK && code != KeeperException.Code.NONODE) {
+            LOG.fine("reading members failed: " + code + "; retrying");
+            thread.schedule(this::readMembersIfConnected, 1, TimeUnit.SECONDS);
+            return;
+        }
+        readsApplied = ask;
+        live.clear();
+        List<String> children = code == KeeperException.Code.OK ? event.getChildren() : List.of();
+        for (String child : children) {
+            String name = ZkLayout.childName(layout.membersPath(), layout.membersPath() + "/" + child);
+            if (name != null) {
+                live.add(name);
+            }
+        }
+        synced = true;
+        decide(false);
+    }
+
+    private void readMembersIfConnected() {
+        if (state.get() == State.STARTED && connected) {
+            readMembers();
+        }
+    }
+
+    /**
+     * Sets quorum from what this thread knows. A loss caused by members leaving, while this node
+     * is connected, is confirmed only after {@link #MEMBER_SETTLE}.
+     */
+    private void decide(boolean settled) {
+        if (state.get() != State.STARTED) {
+            return;
+        }
+        Set<String> now = connected && synced ? Set.copyOf(live) : Set.of();
+        liveMembers = now.isEmpty() ? Set.of() : Collections.unmodifiableSet(new TreeSet<>(now));
+        refreshStatuses();
+        long alive = now.stream().filter(declared::contains).count();
+        boolean quorum = connected && synced && alive * 2 > declared.size();
+        if (quorum == inQuorum) {
+            cancelSettling();
+            return;
+        }
+        if (!quorum && connected && synced && !settled) {
+            if (settling == null) {
+                settling = thread.schedule(() -> {
+                    settling = null;
+                    decide(true);
+                }, MEMBER_SETTLE.toMillis(), TimeUnit.MILLISECONDS);
+            }
+            return;
+        }
+        cancelSettling();
+        inQuorum = quorum;
+        LOG.log(quorum ? Level.INFO : Level.WARNING, (quorum ? "in quorum" : "out of quorum") + ": live members "
+                + liveMembers + " of " + config.members() + ", ZooKeeper " + connectionState);
+        try {
+            listener.quorumChanged(quorum, liveMembers);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "a cluster listener failed", e);
+        }
+    }
+
+    private void cancelSettling() {
+        if (settling != null) {
+            settling.cancel(false);
+            settling = null;
+        }
+    }
+
+    private void statusChanged() {
+        byte[] json = status().toJson();
+        if (json.length > MemberStatus.MAX_BYTES) {
+            LOG.warning("member status of " + json.length + " bytes is over " + MemberStatus.MAX_BYTES
+                    + "; not published");
+            return;
+        }
+        pendingStatus = json;
+        flushStatus();
+    }
+
+    /** Writes the pending status once the member node exists (PersistentNode refuses data before). */
+    private void flushStatus() {
+        if (pendingStatus == null || state.get() != State.STARTED || member.getActualPath() == null) {
+            return;
+        }
+        if (Arrays.equals(pendingStatus, publishedStatus)) {
+            pendingStatus = null;
+            return;
+        }
+        try {
+            member.setData(pendingStatus);
+            publishedStatus = pendingStatus;
+            pendingStatus = null;
+        } catch (Exception e) {
+            LOG.log(Level.FINE, "status not published yet", e);
+        }
+    }
+
+    private void refreshStatuses() {
+        Map<String, MemberStatus> map = new TreeMap<>();
+        for (String id : liveMembers) {
+            cache.get(layout.member(id)).flatMap(d -> MemberStatus.parse(d.getData()))
+                    .ifPresent(s -> map.put(id, s));
+        }
+        statuses = Collections.unmodifiableMap(map);
+    }
+
+    private MemberStatus status() {
+        return new MemberStatus(config.nodeId(), host, pid, session, services);
+    }
+
+    private String sessionId() {
+        try {
+            return Long.toHexString(client.getZookeeperClient().getZooKeeper().getSessionId());
+        } catch (Exception e) {
+            return "";
+        }
+    }
+
+    private void onThread(Runnable task) {
+        try {
+            thread.execute(() -> {
+                try {
+                    task.run();
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "cluster task failed", e);
+                }
+            });
+        } catch (RejectedExecutionException closed) {
+            // closed: nothing to publish to any more
+        }
+    }
+
+    private static boolean connectionTrouble(Exception e) {
+        return e instanceof KeeperException.ConnectionLossException
+                || e instanceof KeeperException.SessionExpiredException;
+    }
+
+    private static String hostName() {
+        try {
+            return Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();
+        } catch (IOException | RuntimeException e) {
+            try {
+                return java.net.InetAddress.getLocalHost().getHostName();
+            } catch (IOException unknown) {
+                return "unknown";
+            }
+        }
+    }
+
+    /** This node's ephemeral member node. */
+    private static final class MemberNode extends PersistentNode {
+        MemberNode(CuratorFramework client, String path, byte[] data) {
+            super(client, CreateMode.EPHEMERAL, false, path, data);
+        }
+
+        /**
+         * Leaves the node to the end of the session, which follows at once. PersistentNode's own
+         * delete is synchronous and, with ZooKeeper away, would hold the master's shutdown
+         * through every retry.
+         */
+        @Override
+        protected void deleteNode() {
+        }
+    }
+
+    /**
+     * For tests: waits until no member read is outstanding and no loss is settling, with
+     * everything queued on the cluster thread before this call handled.
+     */
+    void awaitQuiet(Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!thread.submit(() -> readsApplied == readsAsked && settling == null).get(timeout.toMillis(),
+                TimeUnit.MILLISECONDS)) {
+            if (System.nanoTime() > deadline) {
+                throw new java.util.concurrent.TimeoutException("cluster node not quiet within " + timeout);
+            }
+            Thread.sleep(10);
+        }
+    }
+}

@@ -1,0 +1,221 @@
+package io.mcp.master.cluster;
+
+import static io.mcp.master.cluster.ClusterTesting.SESSION;
+import static io.mcp.master.cluster.ClusterTesting.THREE;
+import static io.mcp.master.cluster.ClusterTesting.WAIT;
+import static io.mcp.master.cluster.ClusterTesting.await;
+import static io.mcp.master.cluster.ClusterTesting.config;
+import static io.mcp.master.cluster.ClusterTesting.ownerOf;
+import static io.mcp.master.cluster.ClusterTesting.sessionOf;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mcp.master.cluster.ClusterTesting.Event;
+import io.mcp.master.cluster.ClusterTesting.Events;
+import io.mcp.master.cluster.ClusterTesting.Resources;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.RetryOneTime;
+import org.apache.curator.test.KillSession;
+import org.apache.curator.test.TestingServer;
+import org.apache.zookeeper.CreateMode;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Membership and quorum against one real ZooKeeper server. */
+class ClusterNodeTest {
+    private final Resources resources = new Resources();
+    private TestingServer server;
+
+    @BeforeEach
+    void startServer() throws Exception {
+        server = resources.add(new TestingServer());
+    }
+
+    @AfterEach
+    void closeAll() throws Exception {
+        resources.close();
+    }
+
+    private ClusterNode node(String id, List<String> members, Events events) {
+        String connect = server.getConnectString();
+        ClusterNode node = resources.add(new ClusterNode(config(id, members, connect), connect, events));
+        node.start();
+        return node;
+    }
+
+    private CuratorFramework rawClient() {
+        CuratorFramework c = resources.add(CuratorFrameworkFactory.newClient(server.getConnectString(),
+                (int) SESSION.toMillis(), (int) SESSION.toMillis(), new RetryOneTime(100)));
+        c.start();
+        return c;
+    }
+
+    @Test
+    void threeNodesShareQuorumUntilTwoLeave() throws Exception {
+        Events e1 = new Events("1");
+        Events e2 = new Events("2");
+        Events e3 = new Events("3");
+        ClusterNode n1 = node("1", THREE, e1);
+        ClusterNode n2 = node("2", THREE, e2);
+        ClusterNode n3 = node("3", THREE, e3);
+        for (Events e : List.of(e1, e2, e3)) {
+            Event in = e.expect(true);
+            assertTrue(in.liveMembers().contains(e.name), in.toString());
+        }
+        for (ClusterNode n : List.of(n1, n2, n3)) {
+            await("every node sees three live members", () -> n.liveMembers().equals(Set.of("1", "2", "3")));
+            assertTrue(n.inQuorum());
+            assertEquals("connected", n.connectionState());
+        }
+
+        n1.close();
+        n1.close(); // idempotent
+        assertEquals("closed", n1.connectionState());
+        assertThrows(IllegalStateException.class, n1::start);
+        await("3 sees 1 leave", () -> n3.liveMembers().equals(Set.of("2", "3")));
+        assertTrue(n3.inQuorum(), "two of three is quorum");
+        n2.close();
+        assertEquals(Set.of("3"), e3.expect(false).liveMembers());
+        assertFalse(n3.inQuorum());
+
+        Events again = new Events("1-again");
+        node("1", THREE, again);
+        assertEquals(Set.of("1", "3"), e3.expect(true).liveMembers());
+        assertEquals(Set.of("1", "3"), again.expect(true).liveMembers());
+        n3.awaitQuiet(WAIT);
+        e3.expectNone();
+    }
+
+    @Test
+    void aMemberMustStayAwayForTheSettleTimeToCostQuorum() throws Exception {
+        // Node 1 runs; member 2 is a bare ephemeral node, so the test controls when it goes and comes back.
+        Events e1 = new Events("1");
+        CuratorFramework raw = rawClient();
+        ClusterNode n1 = node("1", THREE, e1);
+        String two = n1.layout().member("2");
+        raw.create().creatingParentsIfNeeded().withMode(CreateMode.EPHEMERAL).forPath(two);
+        e1.expect(true);
+
+        raw.delete().forPath(two);
+        await("1 sees 2 gone", () -> n1.liveMembers().equals(Set.of("1")));
+        assertTrue(n1.inQuorum(), "still in quorum while the loss settles");
+        raw.create().withMode(CreateMode.EPHEMERAL).forPath(two);
+        await("1 sees 2 back", () -> n1.liveMembers().equals(Set.of("1", "2")));
+        n1.awaitQuiet(WAIT);
+        e1.expectNone();
+
+        raw.delete().forPath(two);
+        long gone = System.nanoTime();
+        Event out = e1.expect(false);
+        assertTrue(out.atNanos() - gone >= ClusterNode.MEMBER_SETTLE.toNanos(),
+                "out of quorum after " + (out.atNanos() - gone) / 1_000_000 + " ms");
+    }
+
+    @Test
+    void serverOutageTakesEveryoneOutWithinTheSessionTimeout() throws Exception {
+        List<Events> events = List.of(new Events("1"), new Events("2"), new Events("3"));
+        List<ClusterNode> nodes = List.of(node("1", THREE, events.get(0)), node("2", THREE, events.get(1)),
+                node("3", THREE, events.get(2)));
+        for (Events e : events) {
+            e.expect(true);
+        }
+
+        server.stop();
+        long stopped = System.nanoTime();
+        for (Events e : events) {
+            Event out = e.expect(false, SESSION.plusSeconds(1)); // the deadline that counts is checked below
+            assertTrue(out.atNanos() - stopped <= SESSION.toNanos(),
+                    e.name + " left quorum " + (out.atNanos() - stopped) / 1_000_000 + " ms after the outage");
+            assertEquals(Set.of(), out.liveMembers());
+        }
+        for (ClusterNode n : nodes) {
+            assertFalse(n.inQuorum());
+            await("node sees the outage", () -> !n.connectionState().equals("connected"));
+        }
+
+        // Back after the sessions expired: every node gets a new session and re-creates its member node.
+        await("sessions lost", () -> nodes.stream().allMatch(n -> n.connectionState().equals("lost")));
+        server.restart();
+        for (Events e : events) {
+            e.expect(true);
+        }
+        awaitSettled(nodes);
+        for (ClusterNode n : nodes) {
+            assertEquals(Set.of("1", "2", "3"), n.liveMembers());
+            assertTrue(n.inQuorum());
+        }
+        for (Events e : events) {
+            e.expectNone();
+        }
+    }
+
+    @Test
+    void anExpiredSessionIsReplacedAndTheMemberNodeComesBack() throws Exception {
+        Events e1 = new Events("1");
+        Events e2 = new Events("2");
+        ClusterNode n1 = node("1", THREE, e1);
+        ClusterNode n2 = node("2", THREE, e2);
+        e1.expect(true);
+        e2.expect(true);
+        n1.publishServices(Map.of("webd", "running"));
+        await("2 sees 1's services", () -> n2.memberStatuses().containsKey("1")
+                && n2.memberStatuses().get("1").services().equals(Map.of("webd", "running")));
+        long before = sessionOf(n1);
+
+        KillSession.kill(n1.client().getZookeeperClient().getZooKeeper());
+        assertEquals(Set.of(), e1.expect(false).liveMembers());
+        e1.expect(true);
+        assertTrue(sessionOf(n1) != before, "a new session");
+        // The old session's node goes when the server expires it; the new session re-creates it, same status.
+        awaitSettled(List.of(n1, n2));
+        MemberStatus seen = n2.memberStatuses().get("1");
+        assertEquals(Long.toHexString(sessionOf(n1)), seen.session());
+        assertEquals(Map.of("webd", "running"), seen.services());
+        assertEquals(ProcessHandle.current().pid(), seen.pid());
+        e1.expectNone();
+        e2.expectNone(); // 2 never lost quorum: 1's node was gone for a moment only
+    }
+
+    @Test
+    void aNodeStartsWithZooKeeperDownAndJoinsWhenItComesUp() throws Exception {
+        server.stop();
+        Events e1 = new Events("1");
+        ClusterNode n1 = node("1", List.of("1"), e1);
+        assertEquals("connecting", n1.connectionState());
+        n1.publishServices(Map.of("a", "waiting"));
+        assertFalse(n1.inQuorum());
+        server.restart();
+        assertEquals(Set.of("1"), e1.expect(true).liveMembers());
+        await("status published once the node exists", () -> n1.memberStatuses().containsKey("1")
+                && n1.memberStatuses().get("1").services().equals(Map.of("a", "waiting")));
+    }
+
+    /**
+     * Waits until every node's member node is owned by its current session and every node has
+     * seen that, so that no re-creation is still under way.
+     */
+    private static void awaitSettled(List<ClusterNode> nodes) throws Exception {
+        for (ClusterNode n : nodes) {
+            String id = n.config().nodeId();
+            await(id + "'s member node owned by its session", () -> ownerOf(n, id) == sessionOf(n));
+        }
+        for (ClusterNode observer : nodes) {
+            for (ClusterNode n : nodes) {
+                String id = n.config().nodeId();
+                String session = Long.toHexString(sessionOf(n));
+                await(observer.config().nodeId() + " sees " + id + "'s new session", () -> {
+                    MemberStatus s = observer.memberStatuses().get(id);
+                    return s != null && s.session().equals(session);
+                });
+            }
+            observer.awaitQuiet(WAIT);
+        }
+    }
+}
