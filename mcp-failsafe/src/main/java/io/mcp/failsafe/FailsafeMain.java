@@ -1,5 +1,6 @@
 package io.mcp.failsafe;
 
+import io.mcp.core.cluster.ClusterConfig;
 import io.mcp.core.daemon.Daemon;
 import io.mcp.core.os.Os;
 import io.mcp.core.os.ProcessInfo;
@@ -41,15 +42,22 @@ public final class FailsafeMain implements Callable<Integer> {
     static final int EXIT_USAGE = CommandLine.ExitCode.USAGE;
     static final int EXIT_ALREADY_RUNNING = 3;
 
-    /** Lean JVM flags for the children; each has its own heap limit. */
-    private static final List<String> LEAN_FLAGS = List.of("-XX:+UseSerialGC", "-Xss256k", "-XX:TieredStopAtLevel=1");
+    /**
+     * Lean JVM flags for the children; each has its own heap limit. A small initial heap, because
+     * the default is the whole limit and allocation would touch all of its young generation.
+     */
+    private static final List<String> LEAN_FLAGS = List.of("-XX:+UseSerialGC", "-Xss256k", "-XX:TieredStopAtLevel=1",
+            "-Xms8m");
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--root", paramLabel = "DIR",
             description = "the node's root directory (default: $MCP_ROOT, else the current directory)")
     Path root;
 
     @Option(names = "--node-id", paramLabel = "N", description = "this node's id, overriding cluster.xml")
-    Integer nodeId;
+    String nodeId;
 
     @Option(names = "--zk", paramLabel = "CONNECT",
             description = "ZooKeeper connect string or 'embedded', overriding cluster.xml")
@@ -73,6 +81,12 @@ public final class FailsafeMain implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        try {
+            new ClusterConfig.Overrides(nodeId, zk);
+        } catch (IllegalArgumentException e) {
+            spec.commandLine().getErr().println("mcp: " + e.getMessage());
+            return EXIT_USAGE;
+        }
         String home = System.getProperty("mcp.home");
         if (home == null) {
             System.err.println("mcp: the system property mcp.home is not set: start the node agent with bin/mcp");
@@ -83,7 +97,7 @@ public final class FailsafeMain implements Callable<Integer> {
     }
 
     /** mcp-forker first: the master asks it to run actions as soon as it is up. */
-    static List<Failsafe.Child> children(Path home, NodePaths paths, Integer nodeId, String zk) {
+    static List<Failsafe.Child> children(Path home, NodePaths paths, String nodeId, String zk) {
         List<String> masterProps = new ArrayList<>();
         if (nodeId != null) {
             masterProps.add("-Dmcp.node-id=" + nodeId);

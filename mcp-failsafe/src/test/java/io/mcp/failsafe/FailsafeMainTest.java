@@ -15,15 +15,15 @@ class FailsafeMainTest {
     @Test
     void forkerThenMasterWithLeanFlagsAndTheLifeline() {
         List<Failsafe.Child> children = FailsafeMain.children(Path.of("/opt/mcp"), new NodePaths(Path.of("/srv/node")),
-                2, "zk1:2181,zk2:2181");
+                "n2", "zk1:2181,zk2:2181");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         assertEquals(new Failsafe.Child("mcp-forker", List.of(java, "-Dmcp.process=mcp-forker", "-Dmcp.root=/srv/node",
-                "-Dmcp.lifeline=true", "-XX:+UseSerialGC", "-Xss256k", "-XX:TieredStopAtLevel=1", "-Xmx32m", "-cp",
+                "-Dmcp.lifeline=true", "-XX:+UseSerialGC", "-Xss256k", "-XX:TieredStopAtLevel=1", "-Xms8m", "-Xmx32m", "-cp",
                 "/opt/mcp/mcp-forker/target/mcp-forker.jar:/opt/mcp/mcp-forker/target/lib/*",
                 "io.mcp.forker.ForkerMain")), children.get(0));
         assertEquals(new Failsafe.Child("mcp-master", List.of(java, "-Dmcp.process=mcp-master", "-Dmcp.root=/srv/node",
-                "-Dmcp.lifeline=true", "-Dmcp.node-id=2", "-Dmcp.zk=zk1:2181,zk2:2181", "-XX:+UseSerialGC", "-Xss256k",
-                "-XX:TieredStopAtLevel=1", "-Xmx96m", "-cp",
+                "-Dmcp.lifeline=true", "-Dmcp.node-id=n2", "-Dmcp.zk=zk1:2181,zk2:2181", "-XX:+UseSerialGC", "-Xss256k",
+                "-XX:TieredStopAtLevel=1", "-Xms8m", "-Xmx96m", "-cp",
                 "/opt/mcp/mcp-master/target/mcp-master.jar:/opt/mcp/mcp-master/target/lib/*",
                 "io.mcp.master.MasterMain")), children.get(1));
     }
@@ -35,7 +35,8 @@ class FailsafeMainTest {
         assertRun(FailsafeMain.EXIT_USAGE, "mcp: missing command");
         assertRun(FailsafeMain.EXIT_USAGE, "Unmatched argument at index 0: 'down'", "down");
         assertRun(FailsafeMain.EXIT_USAGE, "Unknown options: '--rot', '/tmp'", "up", "--rot", "/tmp");
-        assertRun(FailsafeMain.EXIT_USAGE, "'x' is not an int", "up", "--node-id", "x");
+        assertRun(FailsafeMain.EXIT_USAGE, "node id 'a b' must be", "up", "--node-id", "a b");
+        assertRun(FailsafeMain.EXIT_USAGE, "ZooKeeper connect 'zk 1' must be", "up", "--zk", "zk 1");
     }
 
     private static void assertRun(int exitCode, String expectedOutput, String... args) {

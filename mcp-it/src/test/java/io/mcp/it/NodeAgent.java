@@ -10,6 +10,8 @@ import io.mcp.core.testing.Await;
 import io.mcp.core.testing.MarkedProcesses;
 import java.io.File;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,10 +37,23 @@ final class NodeAgent implements AutoCloseable {
     private final List<Process> agents = new ArrayList<>();
     private Process agent;
 
-    NodeAgent(Path root) {
+    /** A single-node cluster whose embedded ZooKeeper listens on a free port of its own. */
+    NodeAgent(Path root) throws IOException {
         paths = new NodePaths(root).ensureLayout();
         if (!Files.isRegularFile(HOME.resolve("mcp-master/target/mcp-master.jar"))) {
             fail("the node agent is not built under " + HOME + ": run mvn verify from the repository root");
+        }
+        Files.writeString(paths.clusterXml(), """
+                <cluster name="it">
+                  <zookeeper connect="embedded" port="%d"/>
+                  <node id="1"/>
+                </cluster>
+                """.formatted(freePort()));
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
         }
     }
 
@@ -132,12 +147,16 @@ final class NodeAgent implements AutoCloseable {
 
     /** A foreground service running a long sleep. */
     void defineForeground(String name, boolean enabled) throws IOException {
-        define(name, """
+        define(name, definition(name, enabled));
+    }
+
+    String definition(String name, boolean enabled) {
+        return """
                 <service name="%s" enable="%s">
                   <description>end-to-end %s</description>
                   <process name="sleep"/>
                   <actionlist name="start"><action>sleep 100000</action></actionlist>
-                </service>""".formatted(name, enabled ? 1 : 0, name));
+                </service>""".formatted(name, enabled ? 1 : 0, name);
     }
 
     static boolean alive(long pid) {

@@ -57,6 +57,19 @@ class NodeAgentTest {
     }
 
     @Test
+    void aSingleNodeIsInQuorumThroughItsEmbeddedZooKeeper() throws Exception {
+        node = new NodeAgent(root);
+        node.define("q", node.definition("q", true).replace("<service ", "<service options=\"require-quorum\" "));
+        node.up();
+        node.awaitRunning("q");
+        JsonNode status = node.mcpctl("status", "--json").json();
+        assertEquals("connected", status.path("zookeeper").asText(), status.toString());
+        assertTrue(status.path("quorum").asBoolean(), status.toString());
+        assertEquals("[\"1\"]", status.path("liveMembers").toString());
+        assertTrue(java.nio.file.Files.list(root.resolve("var/zk")).findAny().isPresent(), "ZooKeeper data in var/zk");
+    }
+
+    @Test
     void serviceKilledWithSigkillRunsAgainUnderANewPid() throws Exception {
         node = new NodeAgent(root);
         node.defineForeground("svc", true);

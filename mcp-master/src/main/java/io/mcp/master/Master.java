@@ -9,6 +9,7 @@ import io.mcp.core.paths.NodePaths;
 import io.mcp.core.proto.JsonLineServer;
 import io.mcp.master.catalog.DirectoryWatch;
 import io.mcp.master.catalog.ServiceCatalog;
+import io.mcp.master.cluster.ClusterNode;
 import io.mcp.master.control.ControlHandler;
 import io.mcp.master.forker.ForkerClient;
 import io.mcp.master.override.ServiceOverrides;
@@ -19,6 +20,8 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -45,6 +48,7 @@ public final class Master implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Master.class.getName());
     /** File-system events come in bursts (an editor's write, rename, chmod): scan once after them. */
     private static final long SCAN_DEBOUNCE_MS = 20;
+    private static final long PUBLISH_DEBOUNCE_MS = 50;
 
     private final ScheduledExecutorService loop;
     private final PidWatcher pidWatcher;
@@ -54,6 +58,8 @@ public final class Master implements AutoCloseable {
     private final DirectoryWatch directoryWatch;
     private final JsonLineServer<ControlRequest, ControlReply> control;
     private final AtomicBoolean scanPending = new AtomicBoolean();
+    private final AtomicBoolean publishPending = new AtomicBoolean();
+    private volatile ClusterNode cluster;
 
     /** A master whose services start under {@code initial} conditions, until told otherwise. */
     public Master(NodePaths paths, Os os, Clock clock, Settings settings, Conditions initial) throws IOException {
@@ -63,7 +69,7 @@ public final class Master implements AutoCloseable {
         forker = new ForkerClient(paths.forkerSocket(), settings.waitForForker());
         EventLog events = new EventLog(paths.eventsLog(), clock);
         SupervisionContext ctx = new SupervisionContext(paths, os, pidWatcher, forker, events, clock, loop,
-                settings.startTimeout(), settings.stopTimeout(), settings.actionTimeout());
+                settings.startTimeout(), settings.stopTimeout(), settings.actionTimeout(), this::schedulePublish);
         supervision = new Supervision(ctx, initial);
         ServiceOverrides overrides = new ServiceOverrides(paths);
         catalog = new ServiceCatalog(paths, overrides, supervision);
@@ -77,13 +83,34 @@ public final class Master implements AutoCloseable {
         loop.scheduleWithFixedDelay(this::safetyNet, every, every, TimeUnit.MILLISECONDS);
         control = new JsonLineServer<>(paths.controlSocket(), "rw-rw----", ControlRequest.class,
                 new ControlHandler(paths, os, supervision, overrides, this::onLoop, settings.adminGroup(),
-                        settings.nodeId()),
+                        settings.nodeId(), () -> cluster),
                 e -> ControlReply.error(e.getMessage() == null ? e.toString() : e.getMessage()));
         events.info("mcp-master", "started", "supervising " + supervision.statuses().size() + " services");
     }
 
     public Supervision supervision() {
         return supervision;
+    }
+
+    /**
+     * Makes this master a member of its cluster: the node's status names it, service states are
+     * published in its member node, and its quorum decides the services that depend on it.
+     */
+    public void attachCluster(ClusterNode node) {
+        cluster = node;
+        schedulePublish();
+    }
+
+    /** Service states change in bursts (a start is several steps): publish once after them. */
+    private void schedulePublish() {
+        if (cluster != null && publishPending.compareAndSet(false, true)) {
+            loop.schedule(() -> {
+                publishPending.set(false);
+                Map<String, String> states = new TreeMap<>();
+                supervision.statuses().forEach(s -> states.put(s.name(), s.state()));
+                cluster.publishServices(states);
+            }, PUBLISH_DEBOUNCE_MS, TimeUnit.MILLISECONDS);
+        }
     }
 
     /** The cluster's news (quorum gained or lost, store in sync): services depending on it follow. */

@@ -1,9 +1,15 @@
 package io.mcp.master;
 
+import io.mcp.core.cluster.ClusterConfig;
 import io.mcp.core.daemon.Daemon;
+import io.mcp.core.event.EventLog;
 import io.mcp.core.os.Os;
 import io.mcp.core.paths.NodePaths;
+import io.mcp.core.xml.XmlException;
+import io.mcp.master.cluster.ClusterNode;
+import io.mcp.master.cluster.EmbeddedZooKeeper;
 import io.mcp.master.supervise.Conditions;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.CountDownLatch;
@@ -12,7 +18,8 @@ import sun.misc.Signal;
 /**
  * Entry point of {@code mcp-master}, started by {@code mcp-failsafe}. An internal process, so it
  * is configured by system properties: {@code mcp.root} (the node root), {@code mcp.lifeline}
- * ({@code true}: exit when standard input closes), {@code mcp.node-id}.
+ * ({@code true}: exit when standard input closes), and {@code mcp.node-id} and {@code mcp.zk},
+ * which override {@code cluster.xml}.
  */
 public final class MasterMain {
     private MasterMain() {
@@ -30,12 +37,43 @@ public final class MasterMain {
             Daemon.exitWhenStdinCloses(NodePaths.MASTER);
         }
         Daemon.writePidFile(paths.pidFile(NodePaths.MASTER));
+        EventLog events = new EventLog(paths.eventsLog(), Clock.systemUTC());
+
+        ClusterConfig config = null;
+        EmbeddedZooKeeper embedded = null;
+        try {
+            config = ClusterConfig.load(paths.clusterXml(), ClusterConfig.Overrides.fromSystemProperties());
+            if (config.embedded()) {
+                embedded = EmbeddedZooKeeper.start(paths.zkDataDir(), config.embeddedBind(), config.embeddedPort());
+            }
+        } catch (XmlException | IOException | IllegalArgumentException e) {
+            // Without its cluster the master cannot decide quorum: it exits and the failsafe tries
+            // again with backoff, alerting if this lasts. Managed services keep running meanwhile.
+            String why = (config == null ? "cluster configuration: " : "embedded ZooKeeper: ") + e.getMessage();
+            events.alert(NodePaths.MASTER, "cluster", "cannot start: " + why);
+            System.err.println("mcp-master: " + why);
+            System.exit(1);
+        }
+
         Master.Settings defaults = Master.Settings.defaults();
         Master.Settings settings = new Master.Settings(defaults.startTimeout(), defaults.stopTimeout(),
                 defaults.actionTimeout(), defaults.safetyNetInterval(), defaults.waitForForker(),
-                defaults.adminGroup(), System.getProperty("mcp.node-id", defaults.nodeId()));
-        Master master = new Master(paths, Os.linux(), Clock.systemUTC(), settings, Conditions.STANDALONE);
-        Runtime.getRuntime().addShutdownHook(new Thread(master::close, "master-shutdown"));
+                defaults.adminGroup(), config.nodeId());
+        Master master = new Master(paths, Os.linux(), Clock.systemUTC(), settings, Conditions.UNKNOWN);
+        // Until override propagation tracks sync, a node in quorum counts its cluster store as in sync.
+        ClusterNode cluster = new ClusterNode(config, embedded != null ? embedded.connectString() : config.connect(),
+                (inQuorum, live) -> master.conditionsChanged(new Conditions(inQuorum, inQuorum)));
+        master.attachCluster(cluster);
+        cluster.start();
+
+        EmbeddedZooKeeper server = embedded;
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            master.close();
+            cluster.close();
+            if (server != null) {
+                server.close();
+            }
+        }, "master-shutdown"));
         // SIGTERM is the normal way to stop the master (the failsafe sends it): exit 0, not 143.
         Signal.handle(new Signal("TERM"), s -> System.exit(0));
         new CountDownLatch(1).await();

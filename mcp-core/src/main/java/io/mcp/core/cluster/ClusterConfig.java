@@ -98,6 +98,16 @@ public record ClusterConfig(String name, String nodeId, List<String> members, St
     public record Overrides(String nodeId, String connect) {
         public static final Overrides NONE = new Overrides(null, null);
 
+        /** Checks what is set, so that a bad command line is refused before anything starts. */
+        public Overrides {
+            if (nodeId != null) {
+                checkId("node id", nodeId);
+            }
+            if (connect != null) {
+                checkConnect(connect);
+            }
+        }
+
         /** {@code -Dmcp.node-id} and {@code -Dmcp.zk}, as mcp-failsafe passes them to the master. */
         public static Overrides fromSystemProperties() {
             return new Overrides(blankToNull(System.getProperty(NODE_ID_PROPERTY)),

@@ -120,7 +120,14 @@ class ClusterConfigTest {
         XmlException e = assertThrows(XmlException.class, () -> ClusterConfig.load(f, new Overrides("5", null)));
         assertTrue(e.reason().contains("'5' (from the command line) is not among the declared members 1, 2"),
                 e.getMessage());
-        assertThrows(XmlException.class, () -> ClusterConfig.load(f, new Overrides("../x", null)));
+    }
+
+    @Test
+    void badOverridesAreRefusedBeforeAnyFileIsRead() {
+        IllegalArgumentException id = assertThrows(IllegalArgumentException.class, () -> new Overrides("../x", null));
+        assertTrue(id.getMessage().contains("node id '../x' must be"), id.getMessage());
+        IllegalArgumentException zk = assertThrows(IllegalArgumentException.class, () -> new Overrides(null, "a b"));
+        assertTrue(zk.getMessage().contains("ZooKeeper connect 'a b'"), zk.getMessage());
     }
 
     @Test

@@ -11,6 +11,7 @@ import io.mcp.core.os.ProcessInfo;
 import io.mcp.core.paths.NodePaths;
 import io.mcp.core.proto.JsonLineServer;
 import io.mcp.core.proto.Json;
+import io.mcp.master.cluster.ClusterNode;
 import io.mcp.master.override.ServiceOverrides;
 import io.mcp.master.supervise.Supervision;
 import java.io.IOException;
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import jdk.net.UnixDomainPrincipal;
 
 /**
@@ -33,13 +35,15 @@ public final class ControlHandler implements JsonLineServer.Handler<ControlReque
     private final Function<Callable<Void>, Void> onLoop;
     private final String adminGroup;
     private final String nodeId;
+    private final Supplier<ClusterNode> cluster;
 
     /**
      * @param onLoop runs a task on the supervision loop and waits for it
      * @param adminGroup a group whose members may change things, or null
+     * @param cluster this node's membership, or null on a node without a cluster
      */
     public ControlHandler(NodePaths paths, Os os, Supervision supervision, ServiceOverrides overrides,
-            Function<Callable<Void>, Void> onLoop, String adminGroup, String nodeId) {
+            Function<Callable<Void>, Void> onLoop, String adminGroup, String nodeId, Supplier<ClusterNode> cluster) {
         this.paths = paths;
         this.os = os;
         this.supervision = supervision;
@@ -47,6 +51,7 @@ public final class ControlHandler implements JsonLineServer.Handler<ControlReque
         this.onLoop = onLoop;
         this.adminGroup = adminGroup;
         this.nodeId = nodeId;
+        this.cluster = cluster;
     }
 
     @Override
@@ -95,7 +100,13 @@ public final class ControlHandler implements JsonLineServer.Handler<ControlReque
                 }).toList();
         List<ServiceStatus> all = supervision.statuses();
         int running = (int) all.stream().filter(s -> "running".equals(s.state())).count();
-        return new NodeStatus(paths.root().toString(), nodeId, processes, "none", null, List.of(), all.size(), running);
+        ClusterNode c = cluster.get();
+        if (c == null) {
+            return new NodeStatus(paths.root().toString(), nodeId, processes, "none", null, List.of(), all.size(),
+                    running);
+        }
+        return new NodeStatus(paths.root().toString(), c.config().nodeId(), processes, c.connectionState(),
+                c.inQuorum(), List.copyOf(c.liveMembers()), all.size(), running);
     }
 
     private boolean trusted(UnixDomainPrincipal peer) {

@@ -582,6 +582,7 @@ public final class ServiceSupervisor {
             }
         }
         publish();
+        ctx.statusChanged().run();
     }
 
     private void publish() {

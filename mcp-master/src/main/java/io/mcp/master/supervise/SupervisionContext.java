@@ -16,6 +16,7 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param startTimeout how long a started service has to show its live process
  * @param stopTimeout how long the stop actions, then SIGTERM, each get before the next step
  * @param actionTimeout the longest one start or stop action may run
+ * @param statusChanged told (on the loop) after a service's state changed, to publish it
  */
 public record SupervisionContext(
         NodePaths paths,
@@ -27,5 +28,6 @@ public record SupervisionContext(
         ScheduledExecutorService loop,
         Duration startTimeout,
         Duration stopTimeout,
-        Duration actionTimeout) {
+        Duration actionTimeout,
+        Runnable statusChanged) {
 }
