@@ -1,0 +1,198 @@
+package io.mcp.bench;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLongArray;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.WatchedEvent;
+import org.apache.zookeeper.Watcher;
+import org.apache.zookeeper.ZooDefs;
+import org.apache.zookeeper.ZooKeeper;
+
+/**
+ * The ZooKeeper floor of propagation (issue 3, item 2): how long a raw {@code setData} takes to
+ * reach a watcher in another session, on a loopback ensemble of 1 and of 3 servers, and how long
+ * until the last of 50 watchers has it. Servers run as separate JVMs ({@code QuorumPeerMain}),
+ * started and stopped here; the writer and the watchers are sessions of this JVM, each with its
+ * own connection. On a 3-server ensemble the writer talks to server 1 and the watchers to the
+ * others, so every change crosses the ensemble.
+ *
+ * <p>{@code ZkFloor WORKDIR [writes] [writes50]}: prints one JSON object on stdout.
+ */
+public final class ZkFloor {
+    private static final String NODE = "/mcp-bench-floor";
+    private static final int BASE_PORT = 21810;
+    private static final int WARMUP = 50;
+
+    private ZkFloor() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        Path work = Path.of(args[0]);
+        int writes = args.length > 1 ? Integer.parseInt(args[1]) : 200;
+        int writes50 = args.length > 2 ? Integer.parseInt(args[2]) : 50;
+        StringBuilder json = new StringBuilder("{");
+        for (int servers : new int[] {1, 3}) {
+            List<Process> procs = startEnsemble(work.resolve("zk" + servers), servers);
+            try {
+                String all = connectString(servers, 0, servers);
+                waitReady(all, procs);
+                String writerAt = connectString(servers, 0, 1);
+                String watchersAt = servers == 1 ? writerAt : connectString(servers, 1, servers);
+                double[] one = measure(writerAt, watchersAt, 1, writes);
+                double[] fifty = measure(writerAt, watchersAt, 50, writes50);
+                if (json.length() > 1) {
+                    json.append(',');
+                }
+                json.append(String.format(Locale.ROOT, "\"servers_%d\":{\"one_watcher_ms\":%s,\"last_of_50_ms\":%s}",
+                        servers, summary(one), summary(fifty)));
+            } finally {
+                for (Process p : procs) {
+                    p.destroyForcibly();
+                }
+                for (Process p : procs) {
+                    p.waitFor(5, TimeUnit.SECONDS);
+                }
+            }
+        }
+        System.out.println(json.append('}'));
+        System.exit(0);
+    }
+
+    private static String connectString(int servers, int from, int to) {
+        List<String> hosts = new ArrayList<>();
+        for (int i = from; i < to; i++) {
+            hosts.add("127.0.0.1:" + (BASE_PORT + 10 * servers + i));
+        }
+        return String.join(",", hosts);
+    }
+
+    private static List<Process> startEnsemble(Path dir, int servers) throws IOException {
+        List<Process> procs = new ArrayList<>();
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String cp = System.getProperty("java.class.path");
+        for (int i = 0; i < servers; i++) {
+            Path data = dir.resolve("server" + (i + 1));
+            Files.createDirectories(data);
+            StringBuilder cfg = new StringBuilder()
+                    .append("tickTime=200\ninitLimit=50\nsyncLimit=25\nadmin.enableServer=false\n")
+                    .append("dataDir=").append(data).append('\n')
+                    .append("clientPort=").append(BASE_PORT + 10 * servers + i).append('\n')
+                    .append("clientPortAddress=127.0.0.1\n");
+            if (servers > 1) {
+                Files.writeString(data.resolve("myid"), Integer.toString(i + 1));
+                for (int j = 0; j < servers; j++) {
+                    cfg.append("server.").append(j + 1).append("=127.0.0.1:")
+                            .append(BASE_PORT + 100 + 10 * j).append(':').append(BASE_PORT + 200 + 10 * j).append('\n');
+                }
+            }
+            Path conf = data.resolve("zoo.cfg");
+            Files.writeString(conf, cfg.toString());
+            ProcessBuilder pb = new ProcessBuilder(java, "-XX:+UseSerialGC", "-Xmx128m",
+                    "-Dzookeeper.jmx.log4j.disable=true",
+                    "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", cp,
+                    "org.apache.zookeeper.server.quorum.QuorumPeerMain", conf.toString());
+            pb.redirectErrorStream(true).redirectOutput(data.resolve("server.log").toFile());
+            procs.add(pb.start());
+        }
+        return procs;
+    }
+
+    private static void waitReady(String connect, List<Process> servers) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            try (ZooKeeper zk = connect(connect)) {
+                if (zk.exists(NODE, false) == null) {
+                    zk.create(NODE, new byte[0], ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT);
+                }
+                return;
+            } catch (IOException | KeeperException e) {
+                if (System.nanoTime() > deadline || servers.stream().anyMatch(p -> !p.isAlive())) {
+                    throw new IllegalStateException("ZooKeeper ensemble " + connect + " not ready", e);
+                }
+                Thread.sleep(200);
+            }
+        }
+    }
+
+    private static ZooKeeper connect(String connect) throws IOException, InterruptedException {
+        CountDownLatch up = new CountDownLatch(1);
+        ZooKeeper zk = new ZooKeeper(connect, 10_000, e -> {
+            if (e.getState() == Watcher.Event.KeeperState.SyncConnected) {
+                up.countDown();
+            }
+        });
+        if (!up.await(5, TimeUnit.SECONDS)) {
+            zk.close();
+            throw new IOException("no connection to " + connect);
+        }
+        return zk;
+    }
+
+    /** For each write, the milliseconds until the last of {@code count} watchers saw it. */
+    private static double[] measure(String writerAt, String watchersAt, int count, int writes) throws Exception {
+        List<ZooKeeper> sessions = new ArrayList<>();
+        try {
+            ZooKeeper writer = connect(writerAt);
+            sessions.add(writer);
+            String[] hosts = watchersAt.split(",");
+            AtomicLongArray seenAt = new AtomicLongArray(count);
+            CountDownLatch[] round = {new CountDownLatch(count)};
+            for (int i = 0; i < count; i++) {
+                ZooKeeper w = connect(hosts[i % hosts.length]);
+                sessions.add(w);
+                int index = i;
+                Watcher[] self = new Watcher[1];
+                self[0] = (WatchedEvent e) -> {
+                    if (e.getType() == Watcher.Event.EventType.NodeDataChanged) {
+                        seenAt.set(index, System.nanoTime());
+                        round[0].countDown();
+                        w.getData(NODE, self[0], (rc, path, ctx, data, stat) -> { }, null); // re-arm
+                    }
+                };
+                w.getData(NODE, self[0], null);
+            }
+            double[] out = new double[writes];
+            for (int i = 0; i < writes + WARMUP; i++) {
+                round[0] = new CountDownLatch(count);
+                long t0 = System.nanoTime();
+                writer.setData(NODE, Integer.toString(i).getBytes(StandardCharsets.UTF_8), -1);
+                if (!round[0].await(10, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("a watcher missed write " + i);
+                }
+                long last = 0;
+                for (int k = 0; k < count; k++) {
+                    last = Math.max(last, seenAt.get(k));
+                }
+                if (i >= WARMUP) { // the first writes warm up the code paths (JIT) of servers and clients
+                    out[i - WARMUP] = (last - t0) / 1e6;
+                }
+                Thread.sleep(20); // every watch re-armed before the next write
+            }
+            return out;
+        } finally {
+            for (ZooKeeper zk : sessions) {
+                zk.close();
+            }
+        }
+    }
+
+    private static String summary(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        double p50 = s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+        double p90 = s[Math.max(0, (int) Math.ceil(0.9 * s.length) - 1)];
+        return String.format(Locale.ROOT, "{\"n\":%d,\"p50\":%.2f,\"p90\":%.2f,\"min\":%.2f,\"max\":%.2f}",
+                s.length, p50, p90, s[0], s[s.length - 1]);
+    }
+}
