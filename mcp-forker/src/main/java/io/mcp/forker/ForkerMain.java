@@ -2,6 +2,9 @@ package io.mcp.forker;
 
 import io.mcp.core.daemon.Daemon;
 import io.mcp.core.paths.NodePaths;
+import io.mcp.core.proto.ForkerReply;
+import io.mcp.core.proto.ForkerRequest;
+import io.mcp.core.proto.Json;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import java.util.logging.Logger;
@@ -34,10 +37,28 @@ public final class ForkerMain {
         }
         NodePaths paths = new NodePaths(Path.of(root)).ensureLayout();
         ForkerServer server = new ForkerServer(paths);
+        warmUp();
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "forker-shutdown"));
         // Written last, once the socket is bound: whoever sees the PID file can connect and signal.
         Daemon.writePidFile(paths.pidFile(NodePaths.FORKER));
         LOG.info(NodePaths.FORKER + " pid " + ProcessHandle.current().pid() + " serving " + server.socket());
         new CountDownLatch(1).await();
+    }
+
+    /**
+     * Binds the JSON classes while the master is still starting, so that the first start request
+     * does not pay some hundred milliseconds of class loading and initialisation.
+     */
+    private static void warmUp() {
+        Thread t = new Thread(() -> {
+            try {
+                Json.MAPPER.readValue(Json.MAPPER.writeValueAsString(ForkerRequest.ping()), ForkerRequest.class);
+                Json.MAPPER.writeValueAsString(ForkerReply.failure("warm-up"));
+            } catch (java.io.IOException e) {
+                // only a warm-up
+            }
+        }, "warm-up");
+        t.setDaemon(true);
+        t.start();
     }
 }

@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import jdk.net.ExtendedSocketOptions;
@@ -27,9 +28,13 @@ import jdk.net.UnixDomainPrincipal;
  * minute) never holds up another. Used by the forker (actions) and the master (mcpctl).
  */
 public final class JsonLineServer<Q, A> implements AutoCloseable {
-    /** Handles one request; {@code peer} is who is connected (SO_PEERCRED). */
+    /**
+     * Handles one request; {@code peer} tells who is connected (SO_PEERCRED). It is looked up
+     * only when asked for: turning the peer's ids into names reads the user and group
+     * databases, which a handler that does not check has no reason to pay for.
+     */
     public interface Handler<Q, A> {
-        A handle(Q request, UnixDomainPrincipal peer) throws Exception;
+        A handle(Q request, Supplier<UnixDomainPrincipal> peer) throws Exception;
     }
 
     private static final Logger LOG = Logger.getLogger(JsonLineServer.class.getName());
@@ -90,7 +95,17 @@ public final class JsonLineServer<Q, A> implements AutoCloseable {
 
     private void serve(SocketChannel ch) {
         try (ch) {
-            UnixDomainPrincipal peer = ch.getOption(ExtendedSocketOptions.SO_PEERCRED);
+            UnixDomainPrincipal[] known = new UnixDomainPrincipal[1];
+            Supplier<UnixDomainPrincipal> peer = () -> {
+                if (known[0] == null) {
+                    try {
+                        known[0] = ch.getOption(ExtendedSocketOptions.SO_PEERCRED);
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException("cannot read peer credentials", e);
+                    }
+                }
+                return known[0];
+            };
             BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(ch), StandardCharsets.UTF_8));
             OutputStream out = Channels.newOutputStream(ch);
             String line;

@@ -55,12 +55,12 @@ public final class ControlHandler implements JsonLineServer.Handler<ControlReque
     }
 
     @Override
-    public ControlReply handle(ControlRequest request, UnixDomainPrincipal peer) throws IOException {
+    public ControlReply handle(ControlRequest request, Supplier<UnixDomainPrincipal> peer) throws IOException {
         if (request.command() == null) {
             return ControlReply.error("no command given");
         }
-        if (request.changing() && !trusted(peer)) {
-            return ControlReply.error("permission denied: user '" + peer.user().getName()
+        if (request.changing() && !trusted(peer.get())) {
+            return ControlReply.error("permission denied: user '" + peer.get().user().getName()
                     + "' may not change services (root, the MCP user or the admin group only)");
         }
         return switch (request.command()) {

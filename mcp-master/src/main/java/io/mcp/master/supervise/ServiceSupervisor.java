@@ -238,7 +238,6 @@ public final class ServiceSupervisor {
     private void start(String why) {
         long gen = ++generation;
         spawnedPid = null;
-        transition(Phase.STARTING, why);
         List<String> commands = def.startActions().map(ActionList::commands).orElse(List.of());
         CompletableFuture<ForkerReply> reply;
         if (def.foreground()) {
@@ -253,6 +252,9 @@ public final class ServiceSupervisor {
         } else {
             reply = ctx.forker().send(request(ForkerRequest.RUN, commands, null));
         }
+        // Logged once the request is on its way (a restart is latency-bound); the answer is
+        // handled on this thread, so after this transition.
+        transition(Phase.STARTING, why);
         reply.whenComplete((r, err) -> ctx.loop().execute(() ->
                 startActionsDone(gen, r != null ? r : ForkerReply.failure(String.valueOf(err)))));
     }
@@ -338,13 +340,15 @@ public final class ServiceSupervisor {
                 restarts++;
                 killLeftovers(p);
                 RestartPolicy.Decision d = policy.exited("process " + p.pid() + " exited");
+                // The restart goes out first; the bookkeeping (event file, logs) follows it.
+                if (d.immediate()) {
+                    start("restarting after crash");
+                }
                 ctx.events().warning(name, "crashed", "process " + p.pid() + " exited unexpectedly");
                 if (policy.failures() == 0) {
                     clearFailing();
                 }
-                if (d.immediate()) {
-                    start("restarting after crash");
-                } else {
+                if (!d.immediate()) {
                     backoff(d);
                 }
             }

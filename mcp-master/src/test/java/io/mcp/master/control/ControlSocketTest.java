@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipalLookupService;
+import java.util.function.Supplier;
 import jdk.net.UnixDomainPrincipal;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,9 +34,11 @@ class ControlSocketTest {
         }, adminGroup, "1", () -> null);
     }
 
-    private static UnixDomainPrincipal peer(String user, String group) throws Exception {
+    private static Supplier<UnixDomainPrincipal> peer(String user, String group) throws Exception {
         UserPrincipalLookupService names = FileSystems.getDefault().getUserPrincipalLookupService();
-        return new UnixDomainPrincipal(names.lookupPrincipalByName(user), names.lookupPrincipalByGroupName(group));
+        UnixDomainPrincipal p = new UnixDomainPrincipal(names.lookupPrincipalByName(user),
+                names.lookupPrincipalByGroupName(group));
+        return () -> p;
     }
 
     @Test
