@@ -96,6 +96,22 @@ class NodeAgentTest {
     }
 
     @Test
+    void forkerKilledWithSigkillComesBackAndCrashesAreStillRestarted() throws Exception {
+        node = new NodeAgent(root);
+        node.defineForeground("svc", true);
+        node.up();
+        long first = node.awaitRunning("svc");
+        long forker = node.processPid(NodePaths.FORKER).orElseThrow();
+        Os.linux().kill(forker, Os.SIGKILL);
+        NodeAgent.await(() -> node.processPid(NodePaths.FORKER).orElse(forker) != forker
+                && NodeAgent.alive(node.processPid(NodePaths.FORKER).orElse(-1)), () -> "a new forker");
+        assertTrue(NodeAgent.alive(first), "the service outlives its forker");
+        Os.linux().kill(first, Os.SIGKILL);
+        NodeAgent.await(() -> "running".equals(node.state("svc")) && node.pid("svc") != first,
+                () -> "svc to run again through the new forker: " + node.service("svc"));
+    }
+
+    @Test
     void failsafeKilledTakesMasterAndForkerDownAndANewAgentAdoptsTheService() throws Exception {
         node = new NodeAgent(root);
         node.defineForeground("svc", true);
