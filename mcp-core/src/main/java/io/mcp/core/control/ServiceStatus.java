@@ -32,6 +32,12 @@ public record ServiceStatus(
         String pidFile,
         List<ActionResult> lastActions) {
 
+    /** Only the contract fields: what a listing of many services needs, a fraction of the bytes. */
+    public ServiceStatus summary() {
+        return new ServiceStatus(name, description, enabled, display, state, pid, restarts, options, null, null, null,
+                null, null, null, null, null, null);
+    }
+
     /** The result of one actionlist run, as kept for display. */
     public record ActionResult(String list, String at, boolean ok, String summary, long durationMillis, String outputTail) {
     }

@@ -65,7 +65,7 @@ public final class ControlHandler implements JsonLineServer.Handler<ControlReque
         }
         return switch (request.command()) {
             case ControlRequest.SERVICES -> ok(supervision.statuses().stream()
-                    .filter(s -> request.all() || s.display()).toList());
+                    .filter(s -> request.all() || s.display()).map(ServiceStatus::summary).toList());
             case ControlRequest.SERVICE -> withService(request.service(), s -> ok(s));
             case ControlRequest.ENABLE, ControlRequest.DISABLE -> setEnabled(request.service(),
                     ControlRequest.ENABLE.equals(request.command()));
