@@ -67,6 +67,11 @@ class NodeAgentTest {
         assertTrue(status.path("quorum").asBoolean(), status.toString());
         assertEquals("[\"1\"]", status.path("liveMembers").toString());
         assertTrue(java.nio.file.Files.list(root.resolve("var/zk")).findAny().isPresent(), "ZooKeeper data in var/zk");
+
+        // The node's states as published in its member node, for the side-by-side view.
+        NodeAgent.await(() -> "running".equals(node.mcpctl("services", "--cluster", "--json").json()
+                .path("services").path(0).path("states").path("1").asText()),
+                () -> "q running on node 1 in " + node.mcpctl("services", "--cluster", "--json").out());
     }
 
     @Test

@@ -4,10 +4,12 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mcp.core.control.ClusterServices;
 import io.mcp.core.control.ControlRequest;
 import io.mcp.core.control.ServiceStatus;
 import io.mcp.core.control.ServiceStatus.ActionResult;
 import io.mcp.core.proto.Json;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Iterator;
@@ -35,6 +37,7 @@ final class ServicesCommand implements Callable<Integer> {
     final CommandSpec spec;
     private final OptionSpec all = Options.flag("Include hidden services (display=\"0\").", "-a", "--all");
     private final OptionSpec json = Options.json();
+    private final OptionSpec cluster = Options.flag("Every node's state of every service, side by side.", "--cluster");
     private final PositionalParamSpec name = PositionalParamSpec.builder().index("0").arity("0..1")
             .paramLabel("NAME").description("Show this service in detail.").build();
     private final PositionalParamSpec action = PositionalParamSpec.builder().index("1").arity("0..1")
@@ -44,7 +47,7 @@ final class ServicesCommand implements Callable<Integer> {
     ServicesCommand(Context ctx) {
         this.ctx = ctx;
         spec = CommandSpec.wrapWithoutInspection(this).name("services")
-                .addOption(all).addOption(json).addOption(Options.help())
+                .addOption(all).addOption(cluster).addOption(json).addOption(Options.help())
                 .addPositional(name).addPositional(action);
         spec.usageMessage().description("List services, show one, or enable or disable one.");
     }
@@ -54,8 +57,12 @@ final class ServicesCommand implements Callable<Integer> {
         String service = name.getValue();
         String act = action.getValue();
         boolean asJson = Options.isSet(json);
-        if (service == null) {
+        if (service == null && Options.isSet(cluster)) {
+            listCluster(Options.isSet(all), asJson);
+        } else if (service == null) {
             list(Options.isSet(all), asJson);
+        } else if (Options.isSet(cluster)) {
+            throw new ParameterException(spec.commandLine(), "--cluster lists all services; it takes no NAME");
         } else if (Options.isSet(all)) {
             throw new ParameterException(spec.commandLine(), "-a lists all services; it takes no NAME");
         } else if (act == null) {
@@ -93,6 +100,27 @@ final class ServicesCommand implements Callable<Integer> {
         for (ServiceStatus s : services) {
             table.row(s.name(), Table.truncate(s.description(), DESCRIPTION_WIDTH), s.enabled() ? "Yes" : "No",
                     Table.cell(s.state()), Table.cell(s.pid()));
+        }
+        table.print(ctx.out);
+        ctx.out.println("Total: " + table.size());
+    }
+
+    private void listCluster(boolean includeHidden, boolean asJson) {
+        JsonNode data = ctx.master().ask(new ControlRequest(ControlRequest.CLUSTER_SERVICES, null, includeHidden));
+        if (asJson) {
+            ctx.printJson(data);
+            return;
+        }
+        ClusterServices view = convert(data, ClusterServices.class);
+        List<String> header = new ArrayList<>(List.of("Service Name"));
+        for (String node : view.nodes()) {
+            header.add("Node " + node + (view.liveNodes().contains(node) ? "" : " (down)"));
+        }
+        Table table = new Table(header.toArray(String[]::new));
+        for (ClusterServices.Row row : view.services()) {
+            List<String> cells = new ArrayList<>(List.of(row.name()));
+            view.nodes().forEach(node -> cells.add(Table.cell(row.states().get(node))));
+            table.row(cells.toArray(String[]::new));
         }
         table.print(ctx.out);
         ctx.out.println("Total: " + table.size());

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.mcp.core.control.ClusterServices;
 import io.mcp.core.control.ControlRequest;
 import io.mcp.core.control.ServiceStatus;
 import io.mcp.core.control.ServiceStatus.ActionResult;
@@ -51,6 +52,34 @@ class ServicesCommandTest {
     @AfterEach
     void stopMaster() {
         master.close();
+    }
+
+    @Test
+    void clusterShowsEveryNodesStateSideBySideAndDownNodes() throws Exception {
+        master.clusterServices = new ClusterServices(List.of("1", "2", "3"), List.of("1", "2"), List.of(
+                new ClusterServices.Row("dnsd", java.util.Map.of("1", "running", "2", "backoff")),
+                new ClusterServices.Row("webd", java.util.Map.of("1", "running"))));
+        CtlRun r = run("--root", rootArg, "services", "-a", "--cluster");
+
+        assertEquals(0, r.code(), r::toString);
+        assertEquals(List.of(new ControlRequest(ControlRequest.CLUSTER_SERVICES, null, true)), master.requests);
+        List<String> lines = r.outLines();
+        String header = lines.get(0);
+        assertTrue(header.matches("Service Name +Node 1 +Node 2 +Node 3 \\(down\\)"), header);
+        assertCell(header, lines.get(2), "Node 2", "backoff");
+        assertCell(header, lines.get(3), "Node 1", "running");
+        assertCell(header, lines.get(3), "Node 2", "-");
+        assertEquals("Total: 2", lines.get(5));
+
+        JsonNode json = Json.MAPPER.readTree(run("--root", rootArg, "services", "--cluster", "--json").out());
+        assertEquals("backoff", json.path("services").get(0).path("states").path("2").asText(), json.toString());
+    }
+
+    @Test
+    void clusterTakesNoName() {
+        CtlRun r = run("--root", rootArg, "services", "webd", "--cluster");
+        assertEquals(2, r.code(), r::toString);
+        assertTrue(r.err().contains("--cluster lists all services"), r.err());
     }
 
     @Test

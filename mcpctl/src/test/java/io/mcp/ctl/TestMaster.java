@@ -1,6 +1,7 @@
 package io.mcp.ctl;
 
 import io.mcp.core.control.ControlReply;
+import io.mcp.core.control.ClusterServices;
 import io.mcp.core.control.ControlRequest;
 import io.mcp.core.control.NodeStatus;
 import io.mcp.core.control.ServiceStatus;
@@ -41,6 +42,9 @@ final class TestMaster implements AutoCloseable {
         return this;
     }
 
+    /** What {@code services --cluster} answers. */
+    volatile ClusterServices clusterServices;
+
     private ControlReply handle(ControlRequest r) throws InterruptedException {
         requests.add(r);
         if (hang != null) {
@@ -73,6 +77,8 @@ final class TestMaster implements AutoCloseable {
             }
             case ControlRequest.STATUS:
                 return ok(nodeStatus);
+            case ControlRequest.CLUSTER_SERVICES:
+                return ok(clusterServices);
             default:
                 return ControlReply.error("unknown command: " + r.command());
         }

@@ -3,13 +3,15 @@ package io.mcp.core.control;
 /**
  * What {@code mcpctl} asks of the master over the control socket.
  *
- * @param command {@code services}, {@code service}, {@code enable}, {@code disable}, {@code status}
- *     or {@code events}
+ * @param command {@code services}, {@code cluster-services}, {@code service}, {@code enable},
+ *     {@code disable}, {@code status} or {@code events}
  * @param service the service named, for the commands that take one
  * @param all include hidden ({@code display="0"}) services in {@code services}
  */
 public record ControlRequest(String command, String service, boolean all) {
     public static final String SERVICES = "services";
+    /** Every node's state of every service ({@link ClusterServices}). */
+    public static final String CLUSTER_SERVICES = "cluster-services";
     public static final String SERVICE = "service";
     public static final String ENABLE = "enable";
     public static final String DISABLE = "disable";

@@ -1,6 +1,7 @@
 package io.mcp.master.control;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.mcp.core.control.ClusterServices;
 import io.mcp.core.control.ControlReply;
 import io.mcp.core.control.ControlRequest;
 import io.mcp.core.control.NodeStatus;
@@ -15,7 +16,11 @@ import io.mcp.master.cluster.ClusterNode;
 import io.mcp.master.override.ServiceOverrides;
 import io.mcp.master.supervise.Supervision;
 import java.io.IOException;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
@@ -66,6 +71,7 @@ public final class ControlHandler implements JsonLineServer.Handler<ControlReque
         return switch (request.command()) {
             case ControlRequest.SERVICES -> ok(supervision.statuses().stream()
                     .filter(s -> request.all() || s.display()).map(ServiceStatus::summary).toList());
+            case ControlRequest.CLUSTER_SERVICES -> ok(clusterServices(request.all()));
             case ControlRequest.SERVICE -> withService(request.service(), s -> ok(s));
             case ControlRequest.ENABLE, ControlRequest.DISABLE -> setEnabled(request.service(),
                     ControlRequest.ENABLE.equals(request.command()));
@@ -88,6 +94,35 @@ public final class ControlHandler implements JsonLineServer.Handler<ControlReque
 
     private ControlReply withService(String service, Function<ServiceStatus, ControlReply> f) {
         return supervision.status(service).map(f).orElseGet(() -> ControlReply.error("no such service: " + service));
+    }
+
+    /**
+     * Every live node's published states. Which services are hidden is this node's knowledge:
+     * the definitions are the same on every node.
+     */
+    private ClusterServices clusterServices(boolean all) {
+        Map<String, Map<String, String>> byNode = new TreeMap<>();
+        List<String> declared;
+        ClusterNode c = cluster.get();
+        if (c == null) {
+            Map<String, String> states = new TreeMap<>();
+            supervision.statuses().forEach(s -> states.put(s.name(), s.state()));
+            byNode.put(nodeId, states);
+            declared = List.of(nodeId);
+        } else {
+            c.memberStatuses().forEach((node, status) -> byNode.put(node, status.services()));
+            declared = c.config().members();
+        }
+        Set<String> hidden = new HashSet<>();
+        supervision.statuses().stream().filter(s -> !s.display()).forEach(s -> hidden.add(s.name()));
+        Map<String, Map<String, String>> rows = new TreeMap<>();
+        byNode.forEach((node, states) -> states.forEach((service, state) -> {
+            if (all || !hidden.contains(service)) {
+                rows.computeIfAbsent(service, k -> new TreeMap<>()).put(node, state);
+            }
+        }));
+        return new ClusterServices(declared, List.copyOf(byNode.keySet()),
+                rows.entrySet().stream().map(e -> new ClusterServices.Row(e.getKey(), e.getValue())).toList());
     }
 
     private NodeStatus nodeStatus() {
