@@ -70,6 +70,7 @@ public final class OverrideSync implements AutoCloseable {
     public static final int MAX_BYTES = 1_000_000;
     /** How often the local tree is compared with the mlist when no file event came. */
     static final long PERIODIC_MS = 3000;
+    private final long periodicMs;
     private static final long DEBOUNCE_MS = 15;
     private static final String SOURCE = NodePaths.MASTER;
     private static final Logger LOG = Logger.getLogger(OverrideSync.class.getName());
@@ -116,6 +117,12 @@ public final class OverrideSync implements AutoCloseable {
      * @param clock for the mlist timestamps and conflict file names
      */
     public OverrideSync(NodePaths paths, ClusterNode node, EventLog events, Clock clock) {
+        this(paths, node, events, clock, PERIODIC_MS);
+    }
+
+    /** For tests: with another interval of the periodic pass, to tell it apart from file events. */
+    OverrideSync(NodePaths paths, ClusterNode node, EventLog events, Clock clock, long periodicMs) {
+        this.periodicMs = periodicMs;
         this.paths = paths;
         this.root = paths.overrideDir();
         this.client = node.client();
@@ -165,7 +172,7 @@ public final class OverrideSync implements AutoCloseable {
                 reconcileAll();
             }
         });
-        thread.scheduleWithFixedDelay(() -> guarded(this::localPass), PERIODIC_MS, PERIODIC_MS, TimeUnit.MILLISECONDS);
+        thread.scheduleWithFixedDelay(() -> guarded(this::localPass), periodicMs, periodicMs, TimeUnit.MILLISECONDS);
     }
 
     @Override

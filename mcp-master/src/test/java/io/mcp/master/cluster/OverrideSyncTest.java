@@ -48,6 +48,8 @@ class OverrideSyncTest {
         final String id;
         final NodePaths paths;
         final EventLog events;
+        /** The periodic pass; an hour where a test must see that file events alone suffice. */
+        long periodicMs = OverrideSync.PERIODIC_MS;
         ClusterNode cluster;
         OverrideSync sync;
 
@@ -61,7 +63,7 @@ class OverrideSyncTest {
             String connect = server.getConnectString();
             cluster = new ClusterNode(config(id, THREE, connect), connect, new Events(id));
             cluster.start();
-            sync = new OverrideSync(paths, cluster, events, Clock.systemUTC());
+            sync = new OverrideSync(paths, cluster, events, Clock.systemUTC(), periodicMs);
             sync.start();
             await("node " + id + " in sync", sync::inSync);
             return this;
@@ -129,6 +131,13 @@ class OverrideSyncTest {
         return resources.add(new Node(id)).start();
     }
 
+    /** A node whose periodic pass never comes during a test: only file events move it. */
+    private Node eventDriven(String id) throws Exception {
+        Node n = resources.add(new Node(id));
+        n.periodicMs = 3_600_000;
+        return n.start();
+    }
+
     private static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
@@ -169,9 +178,9 @@ class OverrideSyncTest {
 
     @Test
     void nestedFilesAndEditorWritesPropagate() throws Exception {
-        Node n1 = node("1");
-        Node n2 = node("2");
-        Node n3 = node("3");
+        Node n1 = eventDriven("1");
+        Node n2 = eventDriven("2");
+        Node n3 = eventDriven("3");
         byte[] first = bytes("<service name=\"x\" enable=\"1\"/>\n");
         write(n1.file("services.d/x.xml"), first);
         for (Node n : List.of(n2, n3)) {
@@ -196,9 +205,9 @@ class OverrideSyncTest {
 
     @Test
     void deletionPropagates() throws Exception {
-        Node n1 = node("1");
-        Node n2 = node("2");
-        Node n3 = node("3");
+        Node n1 = eventDriven("1");
+        Node n2 = eventDriven("2");
+        Node n3 = eventDriven("3");
         byte[] content = bytes("gone soon");
         write(n1.file("services.d/y.xml"), content);
         await("y.xml on node 3", () -> n3.has("services.d/y.xml", content));
