@@ -197,6 +197,11 @@ class OverrideSyncTest {
         for (Node n : List.of(n1, n2)) {
             await("a/b/c.txt on node " + n.id, () -> n.has("a/b/c.txt", deep));
         }
+        byte[] deeper = bytes("changed in a directory made after start");
+        write(n3.file("a/b/c.txt"), deeper);
+        for (Node n : List.of(n1, n2)) {
+            await("changed a/b/c.txt on node " + n.id, () -> n.has("a/b/c.txt", deeper));
+        }
         // The temporary files of editors are never published.
         assertFalse(Files.exists(n1.file("services.d/.x.xml.swp")));
         assertEquals(List.of("a%2Fb%2Fc%2Etxt", "services%2Ed%2Fx%2Exml"), n1.cluster.client().getChildren()
