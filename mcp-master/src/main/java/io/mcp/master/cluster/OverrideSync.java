@@ -653,6 +653,17 @@ public final class OverrideSync implements AutoCloseable {
         thread.submit(() -> { }).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /** For tests: holds the sync thread until {@code release}, so that edits on two nodes race for one version. */
+    void holdUntil(java.util.concurrent.CountDownLatch release) {
+        thread.execute(() -> {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+    }
+
     /** For tests: the mlist entry of a relative path, or null. */
     Mlist.Entry entry(String rel) throws Exception {
         return thread.submit(() -> mlist.get(rel)).get(30, TimeUnit.SECONDS);

@@ -338,26 +338,37 @@ class OverrideSyncTest {
         }
         byte[] a = bytes("live edit from node 1");
         byte[] b = bytes("live edit from node 2");
+        // Both sync threads held while both files change: when released, both publish against
+        // version 0, and one of them must lose.
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        n1.sync.holdUntil(release);
+        n2.sync.holdUntil(release);
         write(n1.file("race.xml"), a);
         write(n2.file("race.xml"), b);
+        release.countDown();
         await("one content everywhere", () -> {
             byte[] c1 = n1.read("race.xml");
             return (Arrays.equals(c1, a) || Arrays.equals(c1, b)) && Arrays.equals(c1, n2.read("race.xml"))
                     && Arrays.equals(c1, n3.read("race.xml"));
         });
-        byte[] winner = n1.read("race.xml");
-        byte[] loser = Arrays.equals(winner, a) ? b : a;
-        // The loser's content is kept aside on one node, or it was published first and then
-        // overwritten by the winner's later publish (a sequence, not a conflict): either way on record.
-        List<Path> aside = new ArrayList<>(n1.conflicts());
-        aside.addAll(n2.conflicts());
-        boolean keptAside = false;
-        for (Path p : aside) {
-            keptAside |= Arrays.equals(loser, Files.readAllBytes(p));
+        for (Node n : List.of(n1, n2, n3)) {
+            n.sync.awaitQuiet(WAIT);
         }
-        int versions = stat(n1, "race.xml").getVersion();
-        assertTrue(keptAside || versions == 2, "loser kept aside " + aside + " or published then replaced, version "
-                + versions);
+        byte[] winner = n1.read("race.xml");
+        Node loser = Arrays.equals(winner, a) ? n2 : n1;
+        Node other = loser == n1 ? n2 : n1;
+        byte[] lost = loser == n1 ? a : b;
+        assertEquals(1, stat(n1, "race.xml").getVersion(), "the winner's write only");
+        List<Path> aside = loser.conflicts();
+        assertEquals(1, aside.size(), aside.toString());
+        assertArrayEquals(lost, Files.readAllBytes(aside.get(0)));
+        assertTrue(other.conflicts().isEmpty(), other.conflicts().toString());
+        List<Event> events = loser.events("conflict");
+        assertEquals(1, events.size(), events.toString());
+        assertTrue(events.get(0).message().contains(aside.get(0).toString()), events.toString());
+        for (Node n : List.of(n1, n2, n3)) {
+            assertArrayEquals(winner, n.read("race.xml"), "node " + n.id);
+        }
     }
 
     @Test
