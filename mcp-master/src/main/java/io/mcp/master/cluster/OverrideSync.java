@@ -348,9 +348,13 @@ public final class OverrideSync implements AutoCloseable {
             } catch (IOException e) {
                 events.warning(SOURCE, "override", "cannot synchronise override/" + rel + ": " + e.getMessage());
                 return true;
-            } catch (Exception e) {
-                LOG.log(Level.WARNING, "cannot reconcile override/" + rel, e);
+            } catch (KeeperException e) {
+                LOG.log(Level.WARNING, "cannot reconcile override/" + rel + "; trying again later", e);
                 return false;
+            } catch (Exception e) {
+                // This file only (a name too long to publish, say): the others still go through.
+                LOG.log(Level.WARNING, "cannot reconcile override/" + rel, e);
+                return true;
             }
         }
         return true;
@@ -359,6 +363,12 @@ public final class OverrideSync implements AutoCloseable {
     /** One attempt; false when a compare-and-set lost the race and the attempt must be repeated. */
     private boolean reconcileOnce(String rel) throws Exception {
         Path file = fileOf(rel);
+        try {
+            ZkLayout.encodeOverride(rel);
+        } catch (IllegalArgumentException e) {
+            reportRefused(rel, -1, e.getMessage());
+            return true;
+        }
         long size = sizeOf(file);
         if (size > MAX_BYTES) {
             reportOversized(rel, size);
@@ -450,11 +460,16 @@ public final class OverrideSync implements AutoCloseable {
     }
 
     private void reportOversized(String rel, long size) {
+        reportRefused(rel, size, "it is " + size + " bytes, over the limit of " + MAX_BYTES + " bytes");
+    }
+
+    /** An error event for a file that cannot be published, once until it changes. */
+    private void reportRefused(String rel, long size, String why) {
         if (Objects.equals(oversized.put(rel, size), size)) {
             return; // said already
         }
-        events.alert(SOURCE, "override", "override/" + rel + " is " + size + " bytes, over the limit of " + MAX_BYTES
-                + " bytes: not published to the cluster; it stays on this node only");
+        events.alert(SOURCE, "override", "override/" + rel + " is not published to the cluster: " + why
+                + "; it stays on this node only");
     }
 
     private void agree(String rel, String md5, int revision) throws IOException {
@@ -533,7 +548,8 @@ public final class OverrideSync implements AutoCloseable {
                         return;
                     }
                     Seen s = seen.get(rel);
-                    long mtime = a.lastModifiedTime().toMillis();
+                    // Nanoseconds: two writes of one size within a millisecond must still differ.
+                    long mtime = a.lastModifiedTime().to(TimeUnit.NANOSECONDS);
                     if (s == null || !Objects.equals(s.key(), a.fileKey()) || s.mtime() != mtime
                             || s.size() != a.size()) {
                         String md5 = a.size() > MAX_BYTES ? "oversized:" + a.size() + ":" + mtime

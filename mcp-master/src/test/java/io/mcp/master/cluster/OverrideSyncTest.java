@@ -397,6 +397,21 @@ class OverrideSyncTest {
         assertFalse(Files.exists(n2.file("big.bin")));
         assertArrayEquals(big, n1.read("big.bin"));
         assertEquals(1, n1.events("override").size(), "said once");
+        // A name too long to be a znode is refused the same way, and blocks nothing else.
+        String longName = "d".repeat(200) + "/" + "f".repeat(100); // a fine path, a name of 303 bytes once encoded
+        write(n1.file(longName), bytes("long"));
+        await("error event for the long name", () -> {
+            try {
+                return n1.events("override").size() == 2;
+            } catch (IOException unreadable) {
+                return false;
+            }
+        });
+        assertTrue(n1.events("override").get(1).message().contains(longName), n1.events("override").toString());
+        byte[] after = bytes("after");
+        write(n1.file("after.txt"), after);
+        await("after.txt on node 2", () -> n2.has("after.txt", after));
+        assertFalse(Files.exists(n2.file(longName)));
     }
 
     @Test
