@@ -303,16 +303,34 @@ public final class OverrideSync implements AutoCloseable {
         } catch (KeeperException.NoNodeException e) {
             // no override published yet
         } catch (Exception e) {
-            LOG.log(Level.FINE, "cannot list the overrides; trying again on reconnection", e);
+            LOG.log(Level.FINE, "cannot list the overrides; trying again", e);
+            retryAll();
             return;
         }
         for (String rel : all) {
             if (!reconcileOne(rel)) {
+                retryAll();
                 return;
             }
         }
         if (connected && state.get() == State.STARTED) {
             setInSync(true);
+        }
+    }
+
+    /**
+     * A reconcile that failed while the connection looked up (an error that was not a
+     * disconnection) is tried again soon; after a disconnection, reconnecting does it.
+     */
+    private void retryAll() {
+        try {
+            thread.schedule(() -> guarded(() -> {
+                if (connected && !inSync) {
+                    reconcileAll();
+                }
+            }), 1, TimeUnit.SECONDS);
+        } catch (RejectedExecutionException closed) {
+            // closed
         }
     }
 
