@@ -44,7 +44,6 @@ import org.apache.curator.framework.recipes.cache.ChildData;
 import org.apache.curator.framework.recipes.cache.CuratorCache;
 import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
 import org.apache.curator.framework.state.ConnectionState;
-import org.apache.curator.utils.ZKPaths;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.data.Stat;
 
@@ -124,7 +123,7 @@ public final class OverrideSync implements AutoCloseable {
     OverrideSync(NodePaths paths, ClusterNode node, EventLog events, Clock clock, long periodicMs) {
         this.periodicMs = periodicMs;
         this.paths = paths;
-        this.root = paths.overrideDir();
+        this.root = paths.overrideDir().toAbsolutePath().normalize(); // so that fileOf's containment check holds
         this.client = node.client();
         this.layout = node.layout();
         this.cluster = node.config().name();
@@ -448,6 +447,12 @@ public final class OverrideSync implements AutoCloseable {
 
     /** Makes the local file what the cluster holds (null: no file). */
     private void apply(String rel, Path file, Remote remote) throws IOException {
+        // A symbolic link to a directory inside override/ would carry the write outside it.
+        for (Path dir = file.getParent(); dir != null && !dir.equals(root); dir = dir.getParent()) {
+            if (Files.isSymbolicLink(dir)) {
+                throw new IOException(dir + " is a symbolic link; not writing through it");
+            }
+        }
         if (remote == null) {
             Files.deleteIfExists(file);
             seen.remove(rel);
@@ -527,8 +532,8 @@ public final class OverrideSync implements AutoCloseable {
             fileOf(rel);
             return rel;
         } catch (IllegalArgumentException e) {
-            LOG.warning("ignoring override znode " + ZKPaths.makePath(layout.overridesPath(), "?") + ": "
-                    + e.getMessage());
+            // The message shows the name with control characters masked; the raw name is not logged.
+            LOG.warning("ignoring a znode under " + layout.overridesPath() + ": " + e.getMessage());
             return null;
         }
     }

@@ -424,6 +424,10 @@ class OverrideSyncTest {
                 "%2Ehidden", "x%00y", "evil%5Cname")) {
             client.create().creatingParentsIfNeeded().forPath(base + "/" + name, bytes("pwned"));
         }
+        // A link inside override/ to a directory outside it is not written through.
+        Path outside = Files.createDirectories(tmp.resolve("outside"));
+        Files.createSymbolicLink(n1.file("link"), outside);
+        client.create().forPath(n1.cluster.layout().overrideFile("link/planted.txt"), bytes("pwned"));
         byte[] ok = bytes("fine");
         client.create().forPath(n1.cluster.layout().overrideFile("ok.txt"), ok);
         await("the valid one arrives", () -> n1.has("ok.txt", ok));
