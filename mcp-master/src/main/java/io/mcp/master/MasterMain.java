@@ -8,6 +8,7 @@ import io.mcp.core.paths.NodePaths;
 import io.mcp.core.xml.XmlException;
 import io.mcp.master.cluster.ClusterNode;
 import io.mcp.master.cluster.EmbeddedZooKeeper;
+import io.mcp.master.cluster.OverrideSync;
 import io.mcp.master.supervise.Conditions;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -60,15 +61,19 @@ public final class MasterMain {
                 defaults.actionTimeout(), defaults.safetyNetInterval(), defaults.waitForForker(),
                 defaults.adminGroup(), config.nodeId());
         Master master = new Master(paths, Os.linux(), Clock.systemUTC(), settings, Conditions.UNKNOWN);
-        // Until override propagation tracks sync, a node in quorum counts its cluster store as in sync.
+        ConditionsFeed feed = new ConditionsFeed(master);
         ClusterNode cluster = new ClusterNode(config, embedded != null ? embedded.connectString() : config.connect(),
-                (inQuorum, live) -> master.conditionsChanged(new Conditions(inQuorum, inQuorum)));
+                feed);
+        OverrideSync sync = new OverrideSync(paths, cluster, events, Clock.systemUTC());
+        feed.attach(cluster, sync);
         master.attachCluster(cluster);
         cluster.start();
+        sync.start();
 
         EmbeddedZooKeeper server = embedded;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             master.close();
+            sync.close();
             cluster.close();
             if (server != null) {
                 server.close();

@@ -1,5 +1,7 @@
 package io.mcp.master.cluster;
 
+import java.net.URLDecoder;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import org.apache.curator.utils.ZKPaths;
 
@@ -48,6 +50,67 @@ public final class ZkLayout {
 
     public String override(String name) {
         return ZKPaths.makePath(overridesPath(), validName(name));
+    }
+
+    /**
+     * The znode of one override file: its path relative to {@code override/} encoded as one
+     * name by {@link #encodeOverride}.
+     */
+    public String overrideFile(String relativePath) {
+        return override(encodeOverride(relativePath));
+    }
+
+    /**
+     * Encodes a relative path ({@code services.d/webd.xml}) as one znode or file name,
+     * reversibly: URL encoding, with {@code .} encoded too so that no name has {@code ..}.
+     *
+     * @throws IllegalArgumentException when the path is not {@link #decodeOverride valid}
+     */
+    public static String encodeOverride(String relativePath) {
+        checkRelative(relativePath);
+        String name = URLEncoder.encode(relativePath, StandardCharsets.UTF_8).replace(".", "%2E");
+        return validName(name);
+    }
+
+    /**
+     * The relative path an override name received from ZooKeeper stands for, checked: every
+     * segment non-empty, not {@code .} or {@code ..}, not hidden (a leading {@code .}), no NUL
+     * or control character, no backslash.
+     *
+     * @throws IllegalArgumentException naming what is wrong
+     */
+    public static String decodeOverride(String name) {
+        validName(name);
+        String path;
+        try {
+            path = URLDecoder.decode(name, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("override name is not URL-encoded: " + printable(name));
+        }
+        checkRelative(path);
+        if (!encodeOverride(path).equals(name)) {
+            throw new IllegalArgumentException("override name is not in canonical form: " + printable(name));
+        }
+        return path;
+    }
+
+    private static void checkRelative(String path) {
+        if (path == null || path.isEmpty()) {
+            throw new IllegalArgumentException("empty override path");
+        }
+        for (String segment : path.split("/", -1)) {
+            if (segment.isEmpty() || segment.equals("..") || segment.equals(".") || segment.startsWith(".")) {
+                throw new IllegalArgumentException("override path has an empty, '.', '..' or hidden segment: "
+                        + printable(path));
+            }
+            for (int i = 0; i < segment.length(); i++) {
+                char c = segment.charAt(i);
+                if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == '\\') {
+                    throw new IllegalArgumentException("override path contains character " + (int) c + ": "
+                            + printable(path));
+                }
+            }
+        }
     }
 
     public String mlistPath() {

@@ -1,0 +1,35 @@
+package io.mcp.master.cluster;
+
+import jakarta.xml.bind.annotation.XmlAccessType;
+import jakarta.xml.bind.annotation.XmlAccessorType;
+import jakarta.xml.bind.annotation.XmlAttribute;
+import jakarta.xml.bind.annotation.XmlElement;
+import jakarta.xml.bind.annotation.XmlRootElement;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The local mlist, {@code var/mlist.xml}: for every override file this node tracks, the last
+ * state this node and its cluster agreed on. {@link OverrideSync} reads it at start and
+ * rewrites it atomically after every agreement.
+ */
+@XmlRootElement(name = "mlist")
+@XmlAccessorType(XmlAccessType.FIELD)
+public class Mlist {
+    @XmlElement(name = "file") public List<Entry> files = new ArrayList<>();
+
+    /** One tracked file. */
+    @XmlAccessorType(XmlAccessType.FIELD)
+    public static class Entry {
+        /** Relative to {@code override/}, with {@code /} between segments. */
+        @XmlAttribute public String path;
+        /** Hex md5 of the agreed content. */
+        @XmlAttribute public String md5;
+        /** When this node recorded the agreement, epoch milliseconds. */
+        @XmlAttribute public long timestamp;
+        /** The znode's version holding that content. */
+        @XmlAttribute public int revision;
+        /** The cluster the agreement was with. */
+        @XmlAttribute public String cluster;
+    }
+}

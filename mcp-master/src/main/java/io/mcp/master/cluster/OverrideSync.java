@@ -1,0 +1,710 @@
+package io.mcp.master.cluster;
+
+import io.mcp.core.event.EventLog;
+import io.mcp.core.paths.NodePaths;
+import io.mcp.core.xml.XmlException;
+import io.mcp.core.xml.XmlFiles;
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.stream.Stream;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.recipes.cache.ChildData;
+import org.apache.curator.framework.recipes.cache.CuratorCache;
+import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
+import org.apache.curator.framework.state.ConnectionState;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.data.Stat;
+
+/**
+ * Keeps every regular file under {@code override/} identical on every node of the cluster,
+ * through one znode per file under {@link ZkLayout#overridesPath()}.
+ *
+ * <p>Every decision is taken per file on one thread, the sync thread, by comparing three
+ * states: the local file, the {@link Mlist} entry (the last state this node and the cluster
+ * agreed on), and the znode. Only the local file differs from the entry: it is published with a
+ * compare-and-set on the znode version. Only the znode differs: it is written locally (temporary
+ * file, fsync, rename). Both differ with different content: the cluster wins, and the local
+ * content is kept in {@code var/conflicts/} with a {@code conflict} warning event. Because the
+ * decision is by content against the mlist, a write that came from the cluster is never
+ * published back, and a local publish is never applied again.
+ *
+ * <p>Triggers: local file events (debounced), a periodic local pass, the znodes' cache, and
+ * every (re)connection, which reconciles every file ({@link #inSync()} turns true when that
+ * finished). Files whose names start with {@code .} are temporary and ignored.
+ */
+public final class OverrideSync implements AutoCloseable {
+    /** The largest file published: below ZooKeeper's default jute.maxbuffer of 1 MiB. */
+    public static final int MAX_BYTES = 1_000_000;
+    /** How often the local tree is compared with the mlist when no file event came. */
+    static final long PERIODIC_MS = 3000;
+    private final long periodicMs;
+    private static final long DEBOUNCE_MS = 15;
+    private static final String SOURCE = NodePaths.MASTER;
+    private static final Logger LOG = Logger.getLogger(OverrideSync.class.getName());
+
+    private enum State { LATENT, STARTED, CLOSED }
+
+    private final NodePaths paths;
+    private final Path root;
+    private final CuratorFramework client;
+    private final ZkLayout layout;
+    private final String cluster;
+    private final String nodeId;
+    private final EventLog events;
+    private final Clock clock;
+    private final CuratorCache cache;
+    private final ScheduledExecutorService thread;
+    private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
+    private final AtomicBoolean passQueued = new AtomicBoolean();
+    private final List<Consumer<Boolean>> listeners = new CopyOnWriteArrayList<>();
+    private final org.apache.curator.framework.state.ConnectionStateListener connectionListener =
+            this::connectionChanged;
+    private TreeWatch watch;
+
+    // Owned by the sync thread.
+    private final Map<String, Mlist.Entry> mlist = new TreeMap<>();
+    private final Map<String, Seen> seen = new HashMap<>();
+    private final Map<String, Long> oversized = new HashMap<>();
+    private boolean connected;
+    private volatile boolean inSync;
+
+    /** What a local file looked like when it was last hashed, to skip hashing when it did not change. */
+    private record Seen(Object key, long mtime, long size, String md5) {
+    }
+
+    /** A znode's content and version; null when there is none. */
+    private record Remote(byte[] data, int version, String md5) {
+    }
+
+    /**
+     * @param paths this node's layout: {@code override/} is synchronised, the mlist and conflicts
+     *     live under {@code var/}
+     * @param node the cluster node whose session and layout are used
+     * @param events where conflicts and refused files are reported
+     * @param clock for the mlist timestamps and conflict file names
+     */
+    public OverrideSync(NodePaths paths, ClusterNode node, EventLog events, Clock clock) {
+        this(paths, node, events, clock, PERIODIC_MS);
+    }
+
+    /** For tests: with another interval of the periodic pass, to tell it apart from file events. */
+    OverrideSync(NodePaths paths, ClusterNode node, EventLog events, Clock clock, long periodicMs) {
+        this.periodicMs = periodicMs;
+        this.paths = paths;
+        this.root = paths.overrideDir().toAbsolutePath().normalize(); // so that fileOf's containment check holds
+        this.client = node.client();
+        this.layout = node.layout();
+        this.cluster = node.config().name();
+        this.nodeId = node.config().nodeId();
+        this.events = events;
+        this.clock = clock;
+        this.cache = CuratorCache.builder(client, layout.overridesPath())
+                .withExceptionHandler(e -> LOG.log(Level.FINE, "reading overrides failed", e))
+                .build();
+        this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "override-sync");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Adds a listener told, on the sync thread, every time {@link #inSync()} changes. */
+    public void addListener(Consumer<Boolean> listener) {
+        listeners.add(listener);
+    }
+
+    /**
+     * True once every file was reconciled with the cluster while connected; false from a
+     * suspended or lost connection until the next full reconcile completes.
+     */
+    public boolean inSync() {
+        return inSync;
+    }
+
+    /** Loads the mlist, starts watching {@code override/} and ZooKeeper; returns at once. */
+    public void start() throws IOException {
+        if (!state.compareAndSet(State.LATENT, State.STARTED)) {
+            throw new IllegalStateException("override sync cannot start: it is " + state.get());
+        }
+        Files.createDirectories(root);
+        loadMlist();
+        watch = new TreeWatch(root, this::localChanged);
+        client.getConnectionStateListenable().addListener(connectionListener, thread);
+        cache.listenable().addListener(this::remoteEvent, thread);
+        cache.start();
+        // The client may have connected before we listened: then no CONNECTED comes for us.
+        onThread(() -> {
+            if (!connected && client.getZookeeperClient().isConnected()) {
+                connected = true;
+                reconcileAll();
+            }
+        });
+        thread.scheduleWithFixedDelay(() -> guarded(this::localPass), periodicMs, periodicMs, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void close() {
+        State previous = state.getAndSet(State.CLOSED);
+        if (previous == State.CLOSED) {
+            return;
+        }
+        if (previous == State.STARTED) {
+            cache.close();
+            client.getConnectionStateListenable().removeListener(connectionListener);
+            try {
+                watch.close();
+            } catch (IOException e) {
+                LOG.log(Level.FINE, "closing the watch", e);
+            }
+        }
+        thread.shutdown();
+        try {
+            thread.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        inSync = false;
+    }
+
+    // ---- triggers, any thread ----
+
+    private void localChanged() {
+        // A burst of events (an editor's temp file, write, rename) is one pass.
+        if (passQueued.compareAndSet(false, true)) {
+            try {
+                thread.schedule(() -> {
+                    passQueued.set(false);
+                    guarded(this::localPass);
+                }, DEBOUNCE_MS, TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException closed) {
+                // closed
+            }
+        }
+    }
+
+    private void onThread(Runnable task) {
+        try {
+            thread.execute(() -> guarded(task));
+        } catch (RejectedExecutionException closed) {
+            // closed: nothing to synchronise any more
+        }
+    }
+
+    private void guarded(Runnable task) {
+        if (state.get() != State.STARTED) {
+            return;
+        }
+        try {
+            task.run();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "override sync task failed", e);
+        }
+    }
+
+    // ---- on the sync thread ----
+
+    private void connectionChanged(CuratorFramework ignored, ConnectionState newState) {
+        if (state.get() != State.STARTED) {
+            return;
+        }
+        connected = newState.isConnected() && newState != ConnectionState.READ_ONLY;
+        if (connected) {
+            reconcileAll(); // catch up with whatever happened while we were away
+        } else {
+            setInSync(false);
+        }
+    }
+
+    private void remoteEvent(CuratorCacheListener.Type type, ChildData before, ChildData after) {
+        if (state.get() != State.STARTED || !connected) {
+            return;
+        }
+        ChildData data = after != null ? after : before;
+        String name = ZkLayout.childName(layout.overridesPath(), data.getPath());
+        if (name == null) {
+            return;
+        }
+        String rel = decode(name);
+        if (rel != null) {
+            // The event only says "look": ZooKeeper is read again, so a stale event changes nothing.
+            reconcileOne(rel);
+        }
+    }
+
+    /** Compares the local tree with the mlist; reconciles only the files that differ. */
+    private void localPass() {
+        if (!connected) {
+            return; // the reconcile on reconnection covers every local change
+        }
+        Map<String, String> local = scanLocal();
+        Set<String> differ = new TreeSet<>();
+        local.forEach((rel, md5) -> {
+            Mlist.Entry e = mlist.get(rel);
+            if (e == null || !e.md5.equals(md5)) {
+                differ.add(rel);
+            }
+        });
+        for (String rel : mlist.keySet()) {
+            if (!local.containsKey(rel)) {
+                differ.add(rel);
+            }
+        }
+        for (String rel : differ) {
+            if (!reconcileOne(rel)) {
+                return;
+            }
+        }
+    }
+
+    private void reconcileAll() {
+        setInSync(false);
+        Set<String> all = new TreeSet<>(mlist.keySet());
+        all.addAll(scanLocal().keySet());
+        try {
+            for (String child : client.getChildren().forPath(layout.overridesPath())) {
+                String rel = decode(child);
+                if (rel != null) {
+                    all.add(rel);
+                }
+            }
+        } catch (KeeperException.NoNodeException e) {
+            // no override published yet
+        } catch (Exception e) {
+            LOG.log(Level.FINE, "cannot list the overrides; trying again", e);
+            retryAll();
+            return;
+        }
+        for (String rel : all) {
+            if (!reconcileOne(rel)) {
+                retryAll();
+                return;
+            }
+        }
+        if (connected && state.get() == State.STARTED) {
+            setInSync(true);
+        }
+    }
+
+    /**
+     * A reconcile that failed while the connection looked up (an error that was not a
+     * disconnection) is tried again soon; after a disconnection, reconnecting does it.
+     */
+    private void retryAll() {
+        try {
+            thread.schedule(() -> guarded(() -> {
+                if (connected && !inSync) {
+                    reconcileAll();
+                }
+            }), 1, TimeUnit.SECONDS);
+        } catch (RejectedExecutionException closed) {
+            // closed
+        }
+    }
+
+    private void setInSync(boolean now) {
+        if (inSync == now) {
+            return;
+        }
+        inSync = now;
+        LOG.info("overrides " + (now ? "in sync with" : "not in sync with") + " cluster " + cluster);
+        for (Consumer<Boolean> l : listeners) {
+            try {
+                l.accept(now);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "an override sync listener failed", e);
+            }
+        }
+    }
+
+    /**
+     * Brings one file into agreement with the cluster. Returns false when ZooKeeper could not be
+     * reached: the reconcile on reconnection takes over.
+     */
+    private boolean reconcileOne(String rel) {
+        // A lost compare-and-set is retried once with what ZooKeeper holds now, then it is a conflict.
+        for (int attempt = 0; attempt < 3; attempt++) {
+            try {
+                if (reconcileOnce(rel)) {
+                    return true;
+                }
+            } catch (KeeperException.ConnectionLossException | KeeperException.SessionExpiredException e) {
+                LOG.log(Level.FINE, "ZooKeeper away while reconciling " + rel, e);
+                return false;
+            } catch (IOException e) {
+                events.warning(SOURCE, "override", "cannot synchronise override/" + rel + ": " + e.getMessage());
+                return true;
+            } catch (KeeperException e) {
+                LOG.log(Level.WARNING, "cannot reconcile override/" + rel + "; trying again later", e);
+                return false;
+            } catch (Exception e) {
+                // This file only (a name too long to publish, say): the others still go through.
+                LOG.log(Level.WARNING, "cannot reconcile override/" + rel, e);
+                return true;
+            }
+        }
+        return true;
+    }
+
+    /** One attempt; false when a compare-and-set lost the race and the attempt must be repeated. */
+    private boolean reconcileOnce(String rel) throws Exception {
+        Path file = fileOf(rel);
+        try {
+            ZkLayout.encodeOverride(rel);
+        } catch (IllegalArgumentException e) {
+            reportRefused(rel, -1, e.getMessage());
+            return true;
+        }
+        long size = sizeOf(file);
+        if (size > MAX_BYTES) {
+            reportOversized(rel, size);
+            return true; // stays local and untouched, and its znode (if any) is not applied over it
+        }
+        oversized.remove(rel);
+        byte[] localData = size < 0 ? null : readLocal(file);
+        String localMd5 = localData == null ? null : md5(localData);
+        Remote remote = readRemote(rel);
+        Mlist.Entry entry = mlist.get(rel);
+        String agreed = entry == null ? null : entry.md5;
+        String remoteMd5 = remote == null ? null : remote.md5;
+        boolean localChanged = !Objects.equals(localMd5, agreed);
+        boolean remoteChanged = !Objects.equals(remoteMd5, agreed);
+
+        if (Objects.equals(localMd5, remoteMd5)) {
+            // Agreement, whoever made it: record it (a new version of the same content too).
+            if (remote == null) {
+                forget(rel);
+            } else if (entry == null || entry.revision != remote.version || localChanged) {
+                agree(rel, localMd5, remote.version);
+            }
+            return true;
+        }
+        if (localChanged && !remoteChanged) {
+            return publish(rel, localData, localMd5, entry);
+        }
+        if (localChanged) {
+            keepAside(rel, localData, remote);
+        }
+        apply(rel, file, remote);
+        return true;
+    }
+
+    private boolean publish(String rel, byte[] data, String md5, Mlist.Entry entry) throws Exception {
+        String znode = layout.overrideFile(rel);
+        try {
+            if (data == null) {
+                client.delete().withVersion(entry.revision).forPath(znode);
+                forget(rel);
+                LOG.info("published the deletion of override/" + rel);
+            } else if (entry == null) {
+                client.create().creatingParentsIfNeeded().forPath(znode, data);
+                agree(rel, md5, 0);
+                LOG.info("published override/" + rel);
+            } else {
+                Stat stat = client.setData().withVersion(entry.revision).forPath(znode, data);
+                agree(rel, md5, stat.getVersion());
+                LOG.info("published override/" + rel + " (version " + stat.getVersion() + ")");
+            }
+            return true;
+        } catch (KeeperException.BadVersionException | KeeperException.NodeExistsException
+                | KeeperException.NoNodeException lost) {
+            // Another node wrote first: the next attempt sees its version and resolves the conflict.
+            LOG.info("override/" + rel + " changed in the cluster meanwhile (" + lost.code() + ")");
+            return false;
+        }
+    }
+
+    /** Makes the local file what the cluster holds (null: no file). */
+    private void apply(String rel, Path file, Remote remote) throws IOException {
+        // A symbolic link to a directory inside override/ would carry the write outside it.
+        for (Path dir = file.getParent(); dir != null && !dir.equals(root); dir = dir.getParent()) {
+            if (Files.isSymbolicLink(dir)) {
+                throw new IOException(dir + " is a symbolic link; not writing through it");
+            }
+        }
+        if (remote == null) {
+            Files.deleteIfExists(file);
+            seen.remove(rel);
+            forget(rel);
+            LOG.info("override/" + rel + " deleted, as in the cluster");
+            return;
+        }
+        writeAtomically(file, remote.data);
+        seen.remove(rel);
+        agree(rel, remote.md5, remote.version);
+        LOG.info("override/" + rel + " written from the cluster (version " + remote.version + ")");
+    }
+
+    /** Keeps the losing local content of a conflict in {@code var/conflicts/} and says so. */
+    private void keepAside(String rel, byte[] localData, Remote remote) throws IOException {
+        if (localData == null) {
+            // A local deletion lost: nothing to keep, the cluster's content comes back.
+            events.warning(SOURCE, "conflict", "override/" + rel + " was deleted here while the cluster changed it;"
+                    + " the cluster's version is restored");
+            return;
+        }
+        Path dir = paths.varDir().resolve("conflicts");
+        Files.createDirectories(dir);
+        Path aside = dir.resolve(ZkLayout.encodeOverride(rel) + "." + nodeId + "." + clock.millis());
+        writeAtomically(aside, localData);
+        events.warning(SOURCE, "conflict", "override/" + rel + " was changed here and in the cluster; the cluster's "
+                + (remote == null ? "deletion" : "version") + " wins, this node's content is kept in " + aside);
+    }
+
+    private void reportOversized(String rel, long size) {
+        reportRefused(rel, size, "it is " + size + " bytes, over the limit of " + MAX_BYTES + " bytes");
+    }
+
+    /** An error event for a file that cannot be published, once until it changes. */
+    private void reportRefused(String rel, long size, String why) {
+        if (Objects.equals(oversized.put(rel, size), size)) {
+            return; // said already
+        }
+        events.alert(SOURCE, "override", "override/" + rel + " is not published to the cluster: " + why
+                + "; it stays on this node only");
+    }
+
+    private void agree(String rel, String md5, int revision) throws IOException {
+        Mlist.Entry e = new Mlist.Entry();
+        e.path = rel;
+        e.md5 = md5;
+        e.timestamp = clock.millis();
+        e.revision = revision;
+        e.cluster = cluster;
+        mlist.put(rel, e);
+        saveMlist();
+    }
+
+    private void forget(String rel) throws IOException {
+        if (mlist.remove(rel) != null) {
+            saveMlist();
+        }
+    }
+
+    // ---- ZooKeeper ----
+
+    private Remote readRemote(String rel) throws Exception {
+        Stat stat = new Stat();
+        try {
+            byte[] data = client.getData().storingStatIn(stat).forPath(layout.overrideFile(rel));
+            data = data == null ? new byte[0] : data;
+            return new Remote(data, stat.getVersion(), md5(data));
+        } catch (KeeperException.NoNodeException e) {
+            return null;
+        }
+    }
+
+    /** The relative path of a znode name, or null (with a warning) when it is refused. */
+    private String decode(String name) {
+        try {
+            String rel = ZkLayout.decodeOverride(name);
+            fileOf(rel);
+            return rel;
+        } catch (IllegalArgumentException e) {
+            // The message shows the name with control characters masked; the raw name is not logged.
+            LOG.warning("ignoring a znode under " + layout.overridesPath() + ": " + e.getMessage());
+            return null;
+        }
+    }
+
+    // ---- the local tree ----
+
+    /** The file of a relative path, which must lie under {@code override/}. */
+    private Path fileOf(String rel) {
+        Path file = root.resolve(rel).normalize();
+        if (!file.startsWith(root) || file.equals(root)) {
+            throw new IllegalArgumentException("override path outside override/: " + rel);
+        }
+        return file;
+    }
+
+    /** Every regular, non-hidden file under {@code override/}, by relative path, with its md5. */
+    private Map<String, String> scanLocal() {
+        Map<String, String> found = new TreeMap<>();
+        try (Stream<Path> files = Files.walk(root)) {
+            files.forEach(f -> {
+                Path relPath = root.relativize(f);
+                if (relPath.toString().isEmpty()) {
+                    return;
+                }
+                for (Path segment : relPath) {
+                    if (segment.toString().startsWith(".")) {
+                        return; // temporary files, and whatever is under a hidden directory
+                    }
+                }
+                String rel = relPath.toString().replace(f.getFileSystem().getSeparator(), "/");
+                try {
+                    BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class,
+                            LinkOption.NOFOLLOW_LINKS);
+                    if (!a.isRegularFile()) {
+                        return;
+                    }
+                    Seen s = seen.get(rel);
+                    // Nanoseconds: two writes of one size within a millisecond must still differ.
+                    long mtime = a.lastModifiedTime().to(TimeUnit.NANOSECONDS);
+                    if (s == null || !Objects.equals(s.key(), a.fileKey()) || s.mtime() != mtime
+                            || s.size() != a.size()) {
+                        String md5 = a.size() > MAX_BYTES ? "oversized:" + a.size() + ":" + mtime
+                                : md5(Files.readAllBytes(f));
+                        s = new Seen(a.fileKey(), mtime, a.size(), md5);
+                        seen.put(rel, s);
+                    }
+                    found.put(rel, s.md5());
+                } catch (NoSuchFileException gone) {
+                    seen.remove(rel);
+                } catch (IOException e) {
+                    LOG.log(Level.FINE, "cannot read " + f, e);
+                }
+            });
+        } catch (IOException | java.io.UncheckedIOException e) {
+            LOG.log(Level.FINE, "cannot walk " + root, e);
+        }
+        return found;
+    }
+
+    private static byte[] readLocal(Path file) throws IOException {
+        try {
+            BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (!a.isRegularFile()) {
+                return null;
+            }
+            return Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+    }
+
+    /** The size of a regular file, -1 when there is none. */
+    private static long sizeOf(Path file) throws IOException {
+        try {
+            BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            return a.isRegularFile() ? a.size() : -1;
+        } catch (NoSuchFileException e) {
+            return -1;
+        }
+    }
+
+    /** Temporary file in the same directory, fsync, rename, fsync of the directory. */
+    private static void writeAtomically(Path file, byte[] data) throws IOException {
+        Path dir = file.getParent();
+        Files.createDirectories(dir);
+        Path tmp = dir.resolve("." + file.getFileName() + ".sync.tmp");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ByteBuffer b = ByteBuffer.wrap(data);
+            while (b.hasRemaining()) {
+                ch.write(b);
+            }
+            ch.force(true);
+        }
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true); // the rename itself survives a crash
+        } catch (IOException e) {
+            LOG.log(Level.FINE, "cannot fsync " + dir, e);
+        }
+    }
+
+    // ---- the mlist ----
+
+    private void loadMlist() throws IOException {
+        Path file = paths.mlist();
+        if (!Files.exists(file)) {
+            return;
+        }
+        try {
+            Mlist m = XmlFiles.read(file, Mlist.class);
+            for (Mlist.Entry e : m.files) {
+                if (e.path == null || e.md5 == null || !cluster.equals(e.cluster)) {
+                    continue; // an agreement with another cluster says nothing about this one
+                }
+                try {
+                    ZkLayout.encodeOverride(e.path);
+                    mlist.put(e.path, e);
+                } catch (IllegalArgumentException bad) {
+                    LOG.warning("mlist entry refused: " + bad.getMessage());
+                }
+            }
+        } catch (XmlException e) {
+            // Without the mlist every difference is a conflict the cluster wins; local content is kept aside.
+            events.warning(SOURCE, "override", "cannot read " + file + ": " + e.getMessage()
+                    + "; reconciling as if nothing had been agreed");
+        }
+    }
+
+    private void saveMlist() throws IOException {
+        Mlist m = new Mlist();
+        m.files.addAll(mlist.values());
+        Path file = paths.mlist();
+        Files.createDirectories(file.getParent());
+        Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING);
+                Writer w = Channels.newWriter(ch, StandardCharsets.UTF_8)) {
+            XmlFiles.write(m, w);
+            w.flush();
+            ch.force(true);
+        }
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static String md5(byte[] data) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(data));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("no MD5", e);
+        }
+    }
+
+    /** For tests: waits until everything queued on the sync thread before this call has run. */
+    void awaitQuiet(java.time.Duration timeout) throws Exception {
+        thread.submit(() -> { }).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** For tests: holds the sync thread until {@code release}, so that edits on two nodes race for one version. */
+    void holdUntil(java.util.concurrent.CountDownLatch release) {
+        thread.execute(() -> {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+    }
+
+    /** For tests: the mlist entry of a relative path, or null. */
+    Mlist.Entry entry(String rel) throws Exception {
+        return thread.submit(() -> mlist.get(rel)).get(30, TimeUnit.SECONDS);
+    }
+}
