@@ -860,7 +860,7 @@ def report(doc, total_s=None):
         ["%.2f" % x["exit_to_fork"] if x else "—" for x in ph], "", "")
     row("1b. … of which: fork → exec of bench-svc, ms p50",
         ["%.2f" % x["fork_to_exec"] if x else "—" for x in ph], "", "")
-    na = "not measured yet: needs override propagation"
+    na = "not measured yet (propagation is built; its benchmark part is not)"
     row("2. Propagation: override file on 1 node → 2 other nodes, change action started", [na] + ["—"] * 4,
         "p50 ≤ 5 ms", "not measured")
     row("2. Propagation: → last of 50 nodes", [na] + ["—"] * 4, "≤ 25 ms", "not measured")
