@@ -6,27 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import io.mcp.core.control.ServiceStatus;
 import io.mcp.master.supervise.Conditions;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Services whose options tie them to quorum and to the cluster store. */
-class ConditionsTest {
-    @TempDir Path root;
-    TestNode node;
-
-    @BeforeEach
-    void start() throws Exception {
-        node = new TestNode(root).startForker();
-    }
-
-    @AfterEach
-    void cleanUp() {
-        node.close();
-    }
-
+class ConditionsTest extends NodeTest {
     @Test
     void requireQuorumWaitsForQuorumAndKillOnSigquorumStopsWhenItIsLost() throws Exception {
         node.define("q.xml", node.foreground("q", true, "require-quorum,kill-on-sigquorum"));

@@ -7,26 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.mcp.core.control.ServiceStatus;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Definitions that change under a running master, good and bad. */
-class DefinitionsTest {
-    @TempDir Path root;
-    TestNode node;
-
-    @BeforeEach
-    void start() throws Exception {
-        node = new TestNode(root).startForker();
-    }
-
-    @AfterEach
-    void cleanUp() {
-        node.close();
-    }
-
+class DefinitionsTest extends NodeTest {
     @Test
     void malformedDefinitionIsInvalidWithFileLineAndReasonAndOthersKeepRunning() throws Exception {
         node.define("good.xml", node.foreground("good", true));

@@ -17,26 +17,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The master supervising real processes through a real forker. */
-class SupervisionTest {
-    @TempDir Path root;
-    TestNode node;
-
-    @BeforeEach
-    void start() throws Exception {
-        node = new TestNode(root).startForker();
-    }
-
-    @AfterEach
-    void cleanUp() {
-        node.close();
-    }
-
+class SupervisionTest extends NodeTest {
     @Test
     void killedServiceIsRunningAgainUnderANewPid() throws Exception {
         node.define("a.xml", node.foreground("a", true));
