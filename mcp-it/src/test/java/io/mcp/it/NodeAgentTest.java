@@ -26,6 +26,14 @@ class NodeAgentTest {
         }
     }
 
+    /** A node agent with one foreground service "svc" running; its PID. */
+    private long upWithRunningService() throws Exception {
+        node = new NodeAgent(root);
+        node.defineForeground("svc", true);
+        node.up();
+        return node.awaitRunning("svc");
+    }
+
     @Test
     void servicesRunAndMcpctlListsThem() throws Exception {
         node = new NodeAgent(root);
@@ -76,10 +84,7 @@ class NodeAgentTest {
 
     @Test
     void serviceKilledWithSigkillRunsAgainUnderANewPid() throws Exception {
-        node = new NodeAgent(root);
-        node.defineForeground("svc", true);
-        node.up();
-        long first = node.awaitRunning("svc");
+        long first = upWithRunningService();
         Os.linux().kill(first, Os.SIGKILL);
         NodeAgent.await(() -> "running".equals(node.state("svc")) && node.pid("svc") != first,
                 () -> "svc to run under a new pid: " + node.service("svc"));
@@ -88,10 +93,7 @@ class NodeAgentTest {
 
     @Test
     void masterKilledWithSigkillComesBackAndTheServiceKeepsItsPid() throws Exception {
-        node = new NodeAgent(root);
-        node.defineForeground("svc", true);
-        node.up();
-        long service = node.awaitRunning("svc");
+        long service = upWithRunningService();
         long master = node.processPid(NodePaths.MASTER).orElseThrow();
         Os.linux().kill(master, Os.SIGKILL);
         NodeAgent.await(() -> node.processPid(NodePaths.MASTER).orElse(master) != master
@@ -102,10 +104,7 @@ class NodeAgentTest {
 
     @Test
     void forkerKilledWithSigkillComesBackAndCrashesAreStillRestarted() throws Exception {
-        node = new NodeAgent(root);
-        node.defineForeground("svc", true);
-        node.up();
-        long first = node.awaitRunning("svc");
+        long first = upWithRunningService();
         long forker = node.processPid(NodePaths.FORKER).orElseThrow();
         Os.linux().kill(forker, Os.SIGKILL);
         NodeAgent.await(() -> node.processPid(NodePaths.FORKER).orElse(forker) != forker
@@ -118,10 +117,7 @@ class NodeAgentTest {
 
     @Test
     void failsafeKilledTakesMasterAndForkerDownAndANewAgentAdoptsTheService() throws Exception {
-        node = new NodeAgent(root);
-        node.defineForeground("svc", true);
-        node.up();
-        long service = node.awaitRunning("svc");
+        long service = upWithRunningService();
         long master = node.processPid(NodePaths.MASTER).orElseThrow();
         long forker = node.processPid(NodePaths.FORKER).orElseThrow();
 
@@ -139,10 +135,7 @@ class NodeAgentTest {
 
     @Test
     void disableStopsAndEnableStartsThroughMcpctl() throws Exception {
-        node = new NodeAgent(root);
-        node.defineForeground("svc", true);
-        node.up();
-        long pid = node.awaitRunning("svc");
+        long pid = upWithRunningService();
 
         NodeAgent.Result off = node.mcpctl("services", "svc", "disable");
         assertEquals(0, off.exit(), off.err());
@@ -157,10 +150,7 @@ class NodeAgentTest {
 
     @Test
     void sigtermStopsTheAgentCleanlyAndLeavesServicesRunning() throws Exception {
-        node = new NodeAgent(root);
-        node.defineForeground("svc", true);
-        node.up();
-        long service = node.awaitRunning("svc");
+        long service = upWithRunningService();
         long master = node.processPid(NodePaths.MASTER).orElseThrow();
         Os.linux().kill(node.agent().pid(), Os.SIGTERM);
         assertTrue(node.agent().waitFor(NodeAgent.DEADLINE.toSeconds(), TimeUnit.SECONDS));

@@ -118,11 +118,6 @@ public final class PidWatcher implements AutoCloseable {
         return e;
     }
 
-    /** How many processes are being watched. */
-    public int size() {
-        return entries.size();
-    }
-
     private boolean sameProcess(Entry e) {
         return os.inspect(e.pid).filter(ProcessInfo::alive).map(p -> p.startTime() == e.startTime).orElse(false);
     }

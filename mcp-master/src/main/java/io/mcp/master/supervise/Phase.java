@@ -1,8 +1,5 @@
 package io.mcp.master.supervise;
 
-import java.util.EnumSet;
-import java.util.Set;
-
 /**
  * The supervision phase of one service. Each phase maps to one of the coarse states
  * {@code mcpctl} shows, in {@link #state()}.
@@ -28,12 +25,6 @@ public enum Phase {
     STOPPING_SIGKILL("stopping"),
     /** No valid definition has ever been read. */
     INVALID("invalid");
-
-    /** Phases in which a process of the service is (or may be) alive and watched. */
-    public static final Set<Phase> PROCESS_ALIVE = EnumSet.of(RUNNING, STOPPING_ACTION, STOPPING_SIGTERM, STOPPING_SIGKILL);
-    /** Phases that end on their own and are then followed by a fresh decision. */
-    public static final Set<Phase> IN_TRANSITION = EnumSet.of(STARTING, CONFIRMING, STOPPING_ACTION, STOPPING_SIGTERM,
-            STOPPING_SIGKILL);
 
     private final String state;
 

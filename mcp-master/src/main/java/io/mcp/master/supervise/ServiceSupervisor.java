@@ -87,14 +87,6 @@ public final class ServiceSupervisor {
         publish();
     }
 
-    public String name() {
-        return name;
-    }
-
-    public Phase phase() {
-        return phase;
-    }
-
     public ServiceStatus status() {
         return status;
     }

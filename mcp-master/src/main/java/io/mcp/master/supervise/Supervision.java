@@ -67,10 +67,6 @@ public final class Supervision implements ServiceCatalog.Listener {
         services.values().forEach(s -> s.conditions(now));
     }
 
-    public Conditions conditions() {
-        return conditions;
-    }
-
     /** A periodic pass: anything whose decision may have changed without an event is decided again. */
     public void reconcileAll() {
         services.values().forEach(ServiceSupervisor::reconcile);

@@ -292,16 +292,20 @@ class OverrideSyncTest {
         assertTrue(again.conflicts().isEmpty(), "no conflict: " + again.conflicts());
     }
 
+    /** Writes {@code content} on {@code from} and waits until {@code others} have it too. */
+    private static void writeEverywhere(Node from, String file, byte[] content, Node... others) throws Exception {
+        write(from.file(file), content);
+        for (Node n : others) {
+            await(file + " on node " + n.id, () -> n.has(file, content));
+        }
+    }
+
     @Test
     void concurrentEditsConvergeAndTheLoserIsKeptAside() throws Exception {
         Node n1 = node("1");
         Node n2 = node("2");
         Node n3 = node("3");
-        byte[] base = bytes("base");
-        write(n1.file("shared.xml"), base);
-        for (Node n : List.of(n2, n3)) {
-            await("base on node " + n.id, () -> n.has("shared.xml", base));
-        }
+        writeEverywhere(n1, "shared.xml", bytes("base"), n2, n3);
         byte[] a = bytes("edit from node 1");
         byte[] b = bytes("edit from node 2");
         // Node 2 edits while away, so both edits surely race for the same version.
@@ -331,11 +335,7 @@ class OverrideSyncTest {
         Node n1 = node("1");
         Node n2 = node("2");
         Node n3 = node("3");
-        byte[] base = bytes("base");
-        write(n1.file("race.xml"), base);
-        for (Node n : List.of(n2, n3)) {
-            await("base on node " + n.id, () -> n.has("race.xml", base));
-        }
+        writeEverywhere(n1, "race.xml", bytes("base"), n2, n3);
         byte[] a = bytes("live edit from node 1");
         byte[] b = bytes("live edit from node 2");
         // Both sync threads held while both files change: when released, both publish against
