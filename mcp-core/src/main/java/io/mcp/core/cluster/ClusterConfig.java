@@ -3,8 +3,11 @@ package io.mcp.core.cluster;
 import io.mcp.core.model.Durations;
 import io.mcp.core.xml.XmlException;
 import io.mcp.core.xml.XmlFiles;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -29,7 +32,9 @@ import java.util.regex.Pattern;
  * A missing file is a single-node cluster: name {@code mcp}, node {@code 1}, members
  * {@code [1]}, an embedded ZooKeeper. A file that declares no member declares this node alone.
  * {@code <zookeeper port= bind=>} (an MCP extension) set where the embedded server listens:
- * 2181 on loopback unless told otherwise.
+ * 2181 on loopback unless told otherwise. {@code <zookeeper digest-file=>} (an MCP extension)
+ * names a file holding {@code user:password}: every node authenticates with it and every znode
+ * MCP creates is readable and writable only by sessions that did the same.
  *
  * @param name the cluster's name, which is also its namespace in ZooKeeper
  * @param nodeId this node's id, its member name in ZooKeeper
@@ -38,9 +43,10 @@ import java.util.regex.Pattern;
  * @param sessionTimeout the ZooKeeper session timeout this node asks for
  * @param embeddedPort the embedded server's client port
  * @param embeddedBind the address the embedded server listens on
+ * @param digestFile the file holding this cluster's ZooKeeper digest credentials, or null
  */
 public record ClusterConfig(String name, String nodeId, List<String> members, String connect,
-        Duration sessionTimeout, int embeddedPort, String embeddedBind) {
+        Duration sessionTimeout, int embeddedPort, String embeddedBind, Path digestFile) {
     public static final String EMBEDDED = "embedded";
     public static final String DEFAULT_NAME = "mcp";
     public static final String DEFAULT_NODE_ID = "1";
@@ -81,6 +87,35 @@ public record ClusterConfig(String name, String nodeId, List<String> members, St
         if (embeddedBind == null || embeddedBind.isBlank()) {
             throw new IllegalArgumentException("bind address is empty");
         }
+    }
+
+    /** A cluster whose ZooKeeper data is open to every client. */
+    public ClusterConfig(String name, String nodeId, List<String> members, String connect,
+            Duration sessionTimeout, int embeddedPort, String embeddedBind) {
+        this(name, nodeId, members, connect, sessionTimeout, embeddedPort, embeddedBind, null);
+    }
+
+    /**
+     * The {@code user:password} in a digest file, checked: one line, neither part empty, the
+     * user without {@code :}, the file not readable by every user.
+     */
+    public static byte[] readDigest(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IOException("digest-file " + file + " does not exist or is not a regular file");
+        }
+        try {
+            if (Files.getPosixFilePermissions(file).contains(PosixFilePermission.OTHERS_READ)) {
+                throw new IOException("digest-file " + file + " is readable by every user; chmod o-r it");
+            }
+        } catch (UnsupportedOperationException notPosix) {
+            // nothing to check
+        }
+        String text = Files.readString(file, StandardCharsets.UTF_8).strip();
+        int colon = text.indexOf(':');
+        if (text.contains("\n") || colon <= 0 || colon == text.length() - 1) {
+            throw new IOException("digest-file " + file + " must hold one line 'user:password'");
+        }
+        return text.getBytes(StandardCharsets.UTF_8);
     }
 
     /** A single-node cluster with an embedded ZooKeeper: what a node without cluster.xml runs. */
@@ -145,6 +180,16 @@ public record ClusterConfig(String name, String nodeId, List<String> members, St
             }
         });
 
+        Path digest = zk.digestFile == null || zk.digestFile.isBlank() ? null
+                : file.toAbsolutePath().getParent().resolve(zk.digestFile.trim()).normalize();
+        if (digest != null) {
+            try {
+                readDigest(digest);
+            } catch (IOException e) {
+                throw new XmlException(file, zkLine, e.getMessage());
+            }
+        }
+
         List<String> members = new ArrayList<>();
         Set<String> seen = new LinkedHashSet<>();
         for (ClusterXml.Id m : xml.members) {
@@ -173,7 +218,7 @@ public record ClusterConfig(String name, String nodeId, List<String> members, St
             throw new XmlException(file, overrides.nodeId() != null ? 0 : nodeLine, "node id '" + nodeId + "'"
                     + origin + " is not among the declared members " + String.join(", ", members));
         }
-        return new ClusterConfig(name, nodeId, members, connect, session, port, bind);
+        return new ClusterConfig(name, nodeId, members, connect, session, port, bind, digest);
     }
 
     private static void checkId(String what, String id) {

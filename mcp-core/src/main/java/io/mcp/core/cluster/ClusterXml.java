@@ -44,6 +44,7 @@ public class ClusterXml {
         @XmlAttribute(name = "session-timeout") public String sessionTimeout;
         @XmlAttribute public String port;
         @XmlAttribute public String bind;
+        @XmlAttribute(name = "digest-file") public String digestFile;
         @XmlAnyAttribute public Map<QName, String> unknownAttributes = new HashMap<>();
         @XmlLocation @XmlTransient public Locator location;
     }

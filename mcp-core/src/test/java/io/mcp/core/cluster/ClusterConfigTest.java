@@ -10,6 +10,7 @@ import io.mcp.core.xml.XmlException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -66,6 +67,29 @@ class ClusterConfigTest {
         assertEquals("0.0.0.0", c.embeddedBind());
         assertEquals(Duration.ofSeconds(3), c.sessionTimeout());
         assertEquals(List.of("a"), c.members(), "no member declared: this node alone");
+    }
+
+    @Test
+    void aDigestFileIsResolvedNextToClusterXmlAndChecked() throws Exception {
+        String xml = """
+                <cluster name="lab">
+                  <zookeeper connect="zk1:2181" digest-file="zk.digest"/>
+                </cluster>""";
+        Path digest = dir.resolve("zk.digest");
+        Files.writeString(digest, "mcp:s3cret\n");
+        Files.setPosixFilePermissions(digest, PosixFilePermissions.fromString("rw-r-----"));
+        assertEquals(digest, ClusterConfig.load(write(xml), Overrides.NONE).digestFile());
+
+        Files.setPosixFilePermissions(digest, PosixFilePermissions.fromString("rw-r--r--"));
+        XmlException open = refused(xml);
+        assertTrue(open.getMessage().contains("readable by every user"), open.getMessage());
+        assertEquals(2, open.line());
+
+        Files.setPosixFilePermissions(digest, PosixFilePermissions.fromString("rw-------"));
+        Files.writeString(digest, "no-colon\n");
+        assertTrue(refused(xml).getMessage().contains("'user:password'"));
+        Files.delete(digest);
+        assertTrue(refused(xml).getMessage().contains("does not exist"));
     }
 
     @Test

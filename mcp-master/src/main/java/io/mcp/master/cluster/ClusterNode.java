@@ -2,6 +2,7 @@ package io.mcp.master.cluster;
 
 import io.mcp.core.cluster.ClusterConfig;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,7 +30,10 @@ import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
 import org.apache.curator.framework.recipes.nodes.PersistentNode;
 import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.retry.BoundedExponentialBackoffRetry;
+import org.apache.curator.framework.api.ACLProvider;
 import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.ZooDefs;
+import org.apache.zookeeper.data.ACL;
 import org.apache.zookeeper.KeeperException;
 
 /**
@@ -104,7 +108,16 @@ public final class ClusterNode implements AutoCloseable {
         Duration sessionTimeout = config.sessionTimeout();
         Duration connection = sessionTimeout.compareTo(MAX_CONNECTION_TIMEOUT) < 0 ? sessionTimeout
                 : MAX_CONNECTION_TIMEOUT;
-        client = CuratorFrameworkFactory.builder()
+        CuratorFrameworkFactory.Builder builder = CuratorFrameworkFactory.builder();
+        if (config.digestFile() != null) {
+            try {
+                builder.authorization("digest", ClusterConfig.readDigest(config.digestFile()))
+                        .aclProvider(new ClusterAcl());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e.getMessage(), e);
+            }
+        }
+        client = builder
                 .connectString(connectString)
                 .sessionTimeoutMs((int) sessionTimeout.toMillis())
                 .connectionTimeoutMs((int) connection.toMillis())
@@ -122,6 +135,28 @@ public final class ClusterNode implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+    }
+
+    /**
+     * With digest credentials: what MCP creates belongs to the sessions that authenticated with
+     * them. {@link ZkLayout#ROOT}, which the clusters of one ensemble share, lets anyone read it
+     * and create a namespace in it, and nothing more.
+     */
+    private static final class ClusterAcl implements ACLProvider {
+        // Not List.of: ZooKeeper asks the list whether it contains null, which List.of refuses to answer.
+        private static final List<ACL> ROOT_ACL = Collections.unmodifiableList(Arrays.asList(
+                new ACL(ZooDefs.Perms.READ | ZooDefs.Perms.CREATE, ZooDefs.Ids.ANYONE_ID_UNSAFE),
+                new ACL(ZooDefs.Perms.ALL, ZooDefs.Ids.AUTH_IDS)));
+
+        @Override
+        public List<ACL> getDefaultAcl() {
+            return ZooDefs.Ids.CREATOR_ALL_ACL;
+        }
+
+        @Override
+        public List<ACL> getAclForPath(String path) {
+            return ZkLayout.ROOT.equals(path) ? ROOT_ACL : ZooDefs.Ids.CREATOR_ALL_ACL;
+        }
     }
 
     /** Connects and joins the cluster in the background; returns at once. */
@@ -275,6 +310,10 @@ public final class ClusterNode implements AutoCloseable {
             return; // an answer that a later one supersedes, or from before a disconnection
         }
         KeeperException.Code code = KeeperException.Code.get(event.getResultCode());
+        if (code == KeeperException.Code.NOAUTH) {
+            LOG.warning("ZooKeeper refuses this node access to " + layout.membersPath() + ": its <zookeeper"
+                    + " digest-file> is missing or holds other credentials than the cluster's; retrying");
+        }
         if (code != KeeperException.Code.OK && code != KeeperException.Code.NONODE) {
             LOG.fine("reading members failed: " + code + "; retrying");
             thread.schedule(this::readMembersIfConnected, 1, TimeUnit.SECONDS);

@@ -22,7 +22,8 @@ import org.apache.curator.utils.ZKPaths;
 public final class ZkLayout {
     /** The longest name accepted, in UTF-8 bytes: the usual limit of one file name. */
     public static final int MAX_NAME_BYTES = 255;
-    private static final String ROOT = "/mcp";
+    /** Parent of every cluster's namespace; shared by the clusters of one ensemble. */
+    public static final String ROOT = "/mcp";
 
     private final String cluster;
 
