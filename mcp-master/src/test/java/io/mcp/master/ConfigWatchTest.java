@@ -1,6 +1,7 @@
 package io.mcp.master;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mcp.core.event.Event;
@@ -137,6 +138,6 @@ class ConfigWatchTest extends NodeTest {
                 """);
         node.startMaster();
         assertTrue(node.master().localOnlyOverride("local/tuning.conf"));
-        assertTrue(!node.master().localOnlyOverride("app.conf"));
+        assertFalse(node.master().localOnlyOverride("app.conf"));
     }
 }

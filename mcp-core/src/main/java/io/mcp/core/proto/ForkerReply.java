@@ -49,4 +49,13 @@ public record ForkerReply(
         }
         return what + " exited with code " + exitCode;
     }
+
+    /** {@code "; output: LINE"} with the last line the actions printed, or nothing when they printed none. */
+    public String lastOutputLine() {
+        if (outputTail == null || outputTail.isBlank()) {
+            return "";
+        }
+        String[] lines = outputTail.strip().split("\n");
+        return "; output: " + lines[lines.length - 1];
+    }
 }

@@ -6,7 +6,6 @@ import io.mcp.core.model.ActionList;
 import io.mcp.core.model.ConfigSpec;
 import io.mcp.core.model.FileDefinition;
 import io.mcp.core.paths.NodePaths;
-import io.mcp.core.proto.ForkerReply;
 import io.mcp.core.proto.ForkerRequest;
 import io.mcp.core.proto.Json;
 import io.mcp.core.xml.FileDefinitions;
@@ -275,19 +274,11 @@ public final class ConfigWatch implements AutoCloseable {
                 events.info("files.d/" + trigger.name, "changed", file + " changed; change actions ran");
             } else {
                 events.warning("files.d/" + trigger.name, "changed", file + " changed; change actions failed: "
-                        + reply.summary() + lastLine(reply));
+                        + reply.summary() + reply.lastOutputLine());
             }
         });
     }
 
-    private static String lastLine(ForkerReply reply) {
-        String out = reply.outputTail();
-        if (out == null || out.isBlank()) {
-            return "";
-        }
-        String[] lines = out.strip().split("\n");
-        return "; output: " + lines[lines.length - 1];
-    }
 
     // ---- watching directories ----
 

@@ -250,7 +250,7 @@ public final class ServiceSupervisor {
                 ctx.events().info(name, "config", config + " changed; '" + listName + "' ran");
             } else {
                 ctx.events().warning(name, "config", config + " changed; '" + listName + "' failed: "
-                        + reply.summary() + tail(reply));
+                        + reply.summary() + reply.lastOutputLine());
             }
             publish();
             done.complete(null);
@@ -295,7 +295,7 @@ public final class ServiceSupervisor {
         }
         remember("start", reply);
         if (!reply.ok()) {
-            startFailed("start failed: " + reply.summary() + tail(reply));
+            startFailed("start failed: " + reply.summary() + reply.lastOutputLine());
             return;
         }
         spawnedPid = reply.pid();
@@ -544,14 +544,6 @@ public final class ServiceSupervisor {
         }
     }
 
-    private static String tail(ForkerReply reply) {
-        String out = reply.outputTail();
-        if (out == null || out.isBlank()) {
-            return "";
-        }
-        String[] lines = out.strip().split("\n");
-        return "; output: " + lines[lines.length - 1];
-    }
 
     private String logTail() {
         try {
