@@ -8,6 +8,7 @@ import io.mcp.core.paths.NodePaths;
 import io.mcp.core.xml.XmlException;
 import io.mcp.master.cluster.ClusterNode;
 import io.mcp.master.cluster.EmbeddedZooKeeper;
+import io.mcp.master.cluster.MasterMlist;
 import io.mcp.master.cluster.OverrideSync;
 import io.mcp.master.supervise.Conditions;
 import java.io.IOException;
@@ -65,15 +66,20 @@ public final class MasterMain {
         ClusterNode cluster = new ClusterNode(config, embedded != null ? embedded.connectString() : config.connect(),
                 feed);
         OverrideSync sync = new OverrideSync(paths, cluster, events, Clock.systemUTC());
+        MasterMlist masterMlist = new MasterMlist(cluster, Clock.systemUTC());
+        sync.setPublishListener(masterMlist);
         feed.attach(cluster, sync);
         master.attachCluster(cluster);
+        master.attachOverrides(sync, masterMlist);
         cluster.start();
+        masterMlist.start();
         sync.start();
 
         EmbeddedZooKeeper server = embedded;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             master.close();
             sync.close();
+            masterMlist.close();
             cluster.close();
             if (server != null) {
                 server.close();

@@ -35,7 +35,7 @@ public final class CdsWarmup {
                 List.of("require-quorum"), "RUNNING", null, null, null, null, null, "warmup", null,
                 List.of(new ServiceStatus.ActionResult("start", "1970-01-01T00:00:00Z", true, "exit 0", 1, "ok\n")));
         NodeStatus node = new NodeStatus(root.toString(), "1",
-                List.of(new NodeStatus.ProcessEntry(NodePaths.MASTER, 1L, true)), "connected", true, List.of("1"), 1, 1);
+                List.of(new NodeStatus.ProcessEntry(NodePaths.MASTER, 1L, true)), "connected", true, List.of("1"), 1, 1, true, null);
         try (JsonLineServer<ControlRequest, ControlReply> server = new JsonLineServer<>(paths.controlSocket(),
                 "rw-------", ControlRequest.class, (r, peer) -> new ControlReply(true, null, Json.MAPPER.valueToTree(
                         switch (r.command()) {
