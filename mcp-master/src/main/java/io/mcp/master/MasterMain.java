@@ -64,7 +64,7 @@ public final class MasterMain {
         Master master = new Master(paths, Os.linux(), Clock.systemUTC(), settings, Conditions.UNKNOWN);
         ConditionsFeed feed = new ConditionsFeed(master);
         ClusterNode cluster = new ClusterNode(config, embedded != null ? embedded.connectString() : config.connect(),
-                feed);
+                feed, events);
         OverrideSync sync = new OverrideSync(paths, cluster, events, Clock.systemUTC());
         MasterMlist masterMlist = new MasterMlist(cluster, Clock.systemUTC());
         sync.setPublishListener(masterMlist);

@@ -155,7 +155,8 @@ public final class ControlHandler implements JsonLineServer.Handler<ControlReque
                     running, null, null);
         }
         OverrideSync s = sync.get();
-        NodeStatus.Duplicate duplicate = null;
+        NodeStatus.Duplicate duplicate = c.duplicate().map(d -> new NodeStatus.Duplicate(d.host(), d.pid(),
+                d.session())).orElse(null);
         return new NodeStatus(paths.root().toString(), c.config().nodeId(), processes, c.connectionState(),
                 c.inQuorum(), List.copyOf(c.liveMembers()), all.size(), running, s == null ? null : s.inSync(),
                 duplicate);
