@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.mcp.master.cluster.ZkLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -96,9 +97,9 @@ class MlistTest {
         // the changes, and its local mlist is ahead of the cluster's.
         raw = CuratorFrameworkFactory.newClient(zk.getConnectString(), new RetryOneTime(100));
         raw.start();
-        String overrides = "/mcp/it/overrides/";
-        raw.setData().forPath(overrides + "settings%2Exml", "b".getBytes(StandardCharsets.UTF_8));
-        raw.create().forPath(overrides + "other%2Etxt", "o".getBytes(StandardCharsets.UTF_8));
+        ZkLayout layout = new ZkLayout("it");
+        raw.setData().forPath(layout.overrideFile("settings.xml"), "b".getBytes(StandardCharsets.UTF_8));
+        raw.create().forPath(layout.overrideFile("other.txt"), "o".getBytes(StandardCharsets.UTF_8));
         NodeAgent.await(() -> differences(mlist()).equals("other.txt=only-local settings.xml=md5"),
                 () -> "differences: " + node.mcpctl("mlist").out());
         text = node.mcpctl("mlist");
