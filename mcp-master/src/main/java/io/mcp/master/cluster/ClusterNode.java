@@ -41,8 +41,9 @@ import org.apache.zookeeper.KeeperException;
  * node that carries this node's {@link MemberStatus}, and a view of the live members, from which
  * it decides quorum.
  *
- * <p><b>Quorum</b>: this node is connected to ZooKeeper and more than half of the members
- * declared in {@code cluster.xml} have a member node. Losing the connection (Curator's
+ * <p><b>Quorum</b>: this node is connected to ZooKeeper, its own member node is owned by its
+ * current session, and more than half of the members declared in {@code cluster.xml} have a
+ * member node. Losing the connection (Curator's
  * {@code SUSPENDED}, which comes at most 2/3 of the session timeout after the last contact, or
  * {@code LOST}) takes the node out of quorum at once. On every (re)connection the members are
  * read again from ZooKeeper before quorum is decided, never taken from what was seen before.
