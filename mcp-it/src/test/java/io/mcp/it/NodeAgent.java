@@ -39,16 +39,30 @@ final class NodeAgent implements AutoCloseable {
 
     /** A single-node cluster whose embedded ZooKeeper listens on a free port of its own. */
     NodeAgent(Path root) throws IOException {
-        paths = new NodePaths(root).ensureLayout();
-        if (!Files.isRegularFile(HOME.resolve("mcp-master/target/mcp-master.jar"))) {
-            fail("the node agent is not built under " + HOME + ": run mvn verify from the repository root");
-        }
-        Files.writeString(paths.clusterXml(), """
+        this(root, """
                 <cluster name="it">
                   <zookeeper connect="embedded" port="%d"/>
                   <node id="1"/>
                 </cluster>
                 """.formatted(freePort()));
+    }
+
+    /** Node 1 of a single-node cluster on the ZooKeeper at {@code connect}, with a short session. */
+    static NodeAgent onZooKeeper(Path root, String connect) throws IOException {
+        return new NodeAgent(root, """
+                <cluster name="it">
+                  <zookeeper connect="%s" session-timeout="2s"/>
+                  <node id="1"/>
+                </cluster>
+                """.formatted(connect));
+    }
+
+    private NodeAgent(Path root, String clusterXml) throws IOException {
+        paths = new NodePaths(root).ensureLayout();
+        if (!Files.isRegularFile(HOME.resolve("mcp-master/target/mcp-master.jar"))) {
+            fail("the node agent is not built under " + HOME + ": run mvn verify from the repository root");
+        }
+        Files.writeString(paths.clusterXml(), clusterXml);
     }
 
     static int freePort() throws IOException {

@@ -10,6 +10,8 @@ import io.mcp.core.proto.JsonLineServer;
 import io.mcp.master.catalog.DirectoryWatch;
 import io.mcp.master.catalog.ServiceCatalog;
 import io.mcp.master.cluster.ClusterNode;
+import io.mcp.master.cluster.MasterMlist;
+import io.mcp.master.cluster.OverrideSync;
 import io.mcp.master.config.ConfigWatch;
 import io.mcp.master.control.ControlHandler;
 import io.mcp.master.forker.ForkerClient;
@@ -62,6 +64,8 @@ public final class Master implements AutoCloseable {
     private final AtomicBoolean scanPending = new AtomicBoolean();
     private final AtomicBoolean publishPending = new AtomicBoolean();
     private volatile ClusterNode cluster;
+    private volatile OverrideSync sync;
+    private volatile MasterMlist masterMlist;
 
     /** A master whose services start under {@code initial} conditions, until told otherwise. */
     public Master(NodePaths paths, Os os, Clock clock, Settings settings, Conditions initial) throws IOException {
@@ -87,7 +91,7 @@ public final class Master implements AutoCloseable {
         loop.scheduleWithFixedDelay(this::safetyNet, every, every, TimeUnit.MILLISECONDS);
         control = new JsonLineServer<>(paths.controlSocket(), "rw-rw----", ControlRequest.class,
                 new ControlHandler(paths, os, supervision, overrides, this::onLoop, settings.adminGroup(),
-                        settings.nodeId(), () -> cluster),
+                        settings.nodeId(), () -> cluster, () -> sync, () -> masterMlist),
                 e -> ControlReply.error(e.getMessage() == null ? e.toString() : e.getMessage()));
         events.info("mcp-master", "started", "supervising " + supervision.statuses().size() + " services");
     }
@@ -108,6 +112,12 @@ public final class Master implements AutoCloseable {
     public void attachCluster(ClusterNode node) {
         cluster = node;
         schedulePublish();
+    }
+
+    /** Lets {@code mcpctl} see this node's override propagation and the cluster's master mlist. */
+    public void attachOverrides(OverrideSync overrideSync, MasterMlist mlist) {
+        this.sync = overrideSync;
+        this.masterMlist = mlist;
     }
 
     /** Service states change in bursts (a start is several steps): publish once after them. */

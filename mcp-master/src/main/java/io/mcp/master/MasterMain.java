@@ -8,6 +8,7 @@ import io.mcp.core.paths.NodePaths;
 import io.mcp.core.xml.XmlException;
 import io.mcp.master.cluster.ClusterNode;
 import io.mcp.master.cluster.EmbeddedZooKeeper;
+import io.mcp.master.cluster.MasterMlist;
 import io.mcp.master.cluster.OverrideSync;
 import io.mcp.master.supervise.Conditions;
 import java.io.IOException;
@@ -63,18 +64,23 @@ public final class MasterMain {
         Master master = new Master(paths, Os.linux(), Clock.systemUTC(), settings, Conditions.UNKNOWN);
         ConditionsFeed feed = new ConditionsFeed(master);
         ClusterNode cluster = new ClusterNode(config, embedded != null ? embedded.connectString() : config.connect(),
-                feed);
+                feed, events);
         OverrideSync sync = new OverrideSync(paths, cluster, events, Clock.systemUTC());
         sync.keepLocal(master::localOnlyOverride);
+        MasterMlist masterMlist = new MasterMlist(cluster, Clock.systemUTC());
+        sync.setPublishListener(masterMlist);
         feed.attach(cluster, sync);
         master.attachCluster(cluster);
+        master.attachOverrides(sync, masterMlist);
         cluster.start();
+        masterMlist.start();
         sync.start();
 
         EmbeddedZooKeeper server = embedded;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             master.close();
             sync.close();
+            masterMlist.close();
             cluster.close();
             if (server != null) {
                 server.close();

@@ -42,7 +42,7 @@ public final class Mcpctl implements Callable<Integer> {
     /** The missing command is a usage error. */
     @Override
     public Integer call() {
-        throw new ParameterException(spec.commandLine(), "missing command: services, status or events");
+        throw new ParameterException(spec.commandLine(), "missing command: services, status, events or mlist");
     }
 
     /** Runs the command line and exits with its code: the one place that calls {@code System.exit}. */
@@ -62,6 +62,7 @@ public final class Mcpctl implements Callable<Integer> {
         cl.addSubcommand(new CommandLine(new ServicesCommand(ctx).spec));
         cl.addSubcommand(new CommandLine(new StatusCommand(ctx).spec));
         cl.addSubcommand(new CommandLine(new EventsCommand(ctx).spec));
+        cl.addSubcommand(new CommandLine(new MlistCommand(ctx).spec));
         // set after the subcommands: these settings reach the commands present when they are made
         cl.setOut(out);
         cl.setErr(err);

@@ -67,8 +67,17 @@ final class StatusCommand implements Callable<Integer> {
                 .add("ZooKeeper", status.zookeeper())
                 .add("Quorum", status.quorum() == null ? null : status.quorum() ? "yes" : "no")
                 .add("Live members", status.liveMembers() == null ? null : String.join(", ", status.liveMembers()))
+                .add("Overrides", status.overridesInSync() == null ? null
+                        : status.overridesInSync() ? "in sync" : "not in sync")
                 .add("Services", status.services() + " (" + status.running() + " running)")
                 .print(ctx.out);
+        NodeStatus.Duplicate d = status.duplicate();
+        if (d != null) {
+            ctx.out.println("Duplicate node id: " + status.nodeId() + " is also used by "
+                    + (d.host() == null ? "an unknown master" : "the master on host " + d.host() + " with PID " + d.pid())
+                    + " (ZooKeeper session " + d.session() + "), which owns its member node;"
+                    + " this node keeps itself out of quorum");
+        }
         ctx.out.println();
         printProcesses(status.processes());
         return ExitCode.OK;

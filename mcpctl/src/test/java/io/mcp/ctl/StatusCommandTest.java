@@ -28,7 +28,7 @@ class StatusCommandTest {
         return new NodeStatus(root.toString(), "2",
                 List.of(new ProcessEntry("mcp-failsafe", 100L, true), new ProcessEntry("mcp-master", 101L, true),
                         new ProcessEntry("mcp-forker", null, false)),
-                "connected", true, List.of("1", "2"), 5, 4);
+                "connected", true, List.of("1", "2"), 5, 4, true, null);
     }
 
     @Test
@@ -42,10 +42,33 @@ class StatusCommandTest {
             assertEquals(List.of(new ControlRequest(ControlRequest.STATUS, null, false)), master.requests);
             List<String> lines = r.outLines();
             assertEquals(List.of("Node:         2", "Root:         " + root, "ZooKeeper:    connected",
-                    "Quorum:       yes", "Live members: 1, 2", "Services:     5 (4 running)", ""), lines.subList(0, 7));
-            assertEquals("Process       PID  Running", lines.get(7));
+                    "Quorum:       yes", "Live members: 1, 2", "Overrides:    in sync", "Services:     5 (4 running)", ""),
+                    lines.subList(0, 8));
+            assertEquals("Process       PID  Running", lines.get(8));
             assertEquals(List.of("mcp-failsafe  100  yes", "mcp-master    101  yes", "mcp-forker    -    no (no PID file)"),
-                    lines.subList(9, 12));
+                    lines.subList(10, 13));
+        }
+    }
+
+    @Test
+    void statusSaysWhenOverridesAreNotInSyncAndNamesADuplicateNodeId() throws Exception {
+        try (TestMaster master = new TestMaster(new NodePaths(root))) {
+            NodeStatus s = nodeStatus();
+            master.nodeStatus = new NodeStatus(s.root(), s.nodeId(), s.processes(), s.zookeeper(), false,
+                    s.liveMembers(), s.services(), s.running(), false,
+                    new NodeStatus.Duplicate("otherhost", 4321L, "1a2b"));
+
+            CtlRun r = run("--root", root.toString(), "status");
+
+            assertEquals(0, r.code(), r::toString);
+            assertTrue(r.outLines().contains("Overrides:    not in sync"), r::toString);
+            assertTrue(r.outLines().contains("Duplicate node id: 2 is also used by the master on host otherhost with"
+                    + " PID 4321 (ZooKeeper session 1a2b), which owns its member node; this node keeps itself out of"
+                    + " quorum"), r::toString);
+            JsonNode json = Json.MAPPER.readTree(run("--root", root.toString(), "status", "--json").out());
+            assertEquals(false, json.get("overridesInSync").asBoolean(true), json::toString);
+            assertEquals("otherhost", json.path("duplicate").path("host").asText(), json::toString);
+            assertEquals(4321, json.path("duplicate").path("pid").asLong(), json::toString);
         }
     }
 

@@ -42,6 +42,9 @@ final class TestMaster implements AutoCloseable {
         return this;
     }
 
+    /** What {@code mlist} answers. */
+    volatile io.mcp.core.control.MlistReport mlist;
+
     /** What {@code services --cluster} answers. */
     volatile ClusterServices clusterServices;
 
@@ -79,6 +82,8 @@ final class TestMaster implements AutoCloseable {
                 return ok(nodeStatus);
             case ControlRequest.CLUSTER_SERVICES:
                 return ok(clusterServices);
+            case ControlRequest.MLIST:
+                return ok(mlist);
             default:
                 return ControlReply.error("unknown command: " + r.command());
         }

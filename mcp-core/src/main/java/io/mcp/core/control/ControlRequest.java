@@ -4,7 +4,7 @@ package io.mcp.core.control;
  * What {@code mcpctl} asks of the master over the control socket.
  *
  * @param command {@code services}, {@code cluster-services}, {@code service}, {@code enable},
- *     {@code disable}, {@code status} or {@code events}
+ *     {@code disable}, {@code status}, {@code events} or {@code mlist}
  * @param service the service named, for the commands that take one
  * @param all include hidden ({@code display="0"}) services in {@code services}
  */
@@ -17,6 +17,8 @@ public record ControlRequest(String command, String service, boolean all) {
     public static final String DISABLE = "disable";
     public static final String STATUS = "status";
     public static final String EVENTS = "events";
+    /** The local and master mlists and their differences ({@link MlistReport}). */
+    public static final String MLIST = "mlist";
 
     /** Commands that change something, and so are allowed only to trusted peers. */
     public boolean changing() {

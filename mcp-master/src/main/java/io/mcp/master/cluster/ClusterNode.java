@@ -1,6 +1,8 @@
 package io.mcp.master.cluster;
 
 import io.mcp.core.cluster.ClusterConfig;
+import io.mcp.core.event.EventLog;
+import io.mcp.core.paths.NodePaths;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -9,7 +11,9 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -41,14 +45,24 @@ import org.apache.zookeeper.KeeperException;
  * node that carries this node's {@link MemberStatus}, and a view of the live members, from which
  * it decides quorum.
  *
- * <p><b>Quorum</b>: this node is connected to ZooKeeper and more than half of the members
- * declared in {@code cluster.xml} have a member node. Losing the connection (Curator's
+ * <p><b>Quorum</b>: this node is connected to ZooKeeper, its own member node is owned by its
+ * current session, and more than half of the members declared in {@code cluster.xml} have a
+ * member node. Losing the connection (Curator's
  * {@code SUSPENDED}, which comes at most 2/3 of the session timeout after the last contact, or
  * {@code LOST}) takes the node out of quorum at once. On every (re)connection the members are
  * read again from ZooKeeper before quorum is decided, never taken from what was seen before.
  * A member that leaves while this node is connected costs quorum only if it stays away for
  * {@link #MEMBER_SETTLE}: a member whose session was replaced after an outage removes and
  * re-creates its node, and that must not stop services cluster-wide.
+ *
+ * <p><b>Duplicate node ids</b>: a second master started with the same node id finds the member
+ * node owned by another live session (neither this session nor an earlier one of its own). It
+ * raises a {@code duplicate} alert naming the owner's host and PID, publishes nothing into the
+ * other's node, and keeps itself out of quorum until it owns the member node (the owner left).
+ * The owner sees the other's status written into its node (Curator's PersistentNode writes its
+ * data into a node that exists), raises the same alert, writes its own status back and stays.
+ * Neither deletes the other's node, so the two never fight over it: the node is re-created only
+ * once it is gone.
  *
  * <p>All decisions are taken on one thread, the cluster thread, which also calls the
  * {@link ClusterListener}. {@link #start()} does not wait for ZooKeeper: a master starts even
@@ -65,11 +79,18 @@ public final class ClusterNode implements AutoCloseable {
     private final ClusterConfig config;
     private final ZkLayout layout;
     private final ClusterListener listener;
+    private final EventLog events;
     private final Set<String> declared;
     private final String host = hostName();
     private final long pid = ProcessHandle.current().pid();
     private final CuratorFramework client;
-    private final PersistentNode member;
+    /**
+     * Made at the first connection, so that the status it starts with (and that Curator writes
+     * into a node that exists already) names our session: the owner of a node we share can tell
+     * our writes from its own. Made and closed under {@code memberLock}.
+     */
+    private volatile PersistentNode member;
+    private final Object memberLock = new Object();
     private final CuratorCache cache;
     private final ScheduledExecutorService thread;
     private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
@@ -87,12 +108,34 @@ public final class ClusterNode implements AutoCloseable {
     private Map<String, String> services = Map.of();
     private byte[] pendingStatus;
     private byte[] publishedStatus;
+    private long sessionId;
+    /** Our member node exists and our current session owns it: no quorum without that. */
+    private boolean ownsMember;
+    /** Every session this node has had: a member node owned by one of them is our own leftover. */
+    private final Set<Long> ownSessions = new HashSet<>();
+    /** Sessions already named in a duplicate alert, so that each is reported once. */
+    private final Set<String> reported = new HashSet<>();
 
     // Read from any thread.
     private volatile boolean inQuorum;
     private volatile Set<String> liveMembers = Set.of();
     private volatile Map<String, MemberStatus> statuses = Map.of();
     private volatile String connectionState = "not started";
+    private volatile Duplicate duplicate;
+
+    /**
+     * Another live master that owns this node id's member node.
+     *
+     * @param host its host, null when its status could not be read
+     * @param pid its PID, null when its status could not be read
+     * @param session its ZooKeeper session, hex
+     */
+    public record Duplicate(String host, Long pid, String session) {
+        String describe() {
+            return host == null ? "an unknown master (ZooKeeper session " + session + ")"
+                    : "the master on host " + host + " with PID " + pid + " (ZooKeeper session " + session + ")";
+        }
+    }
 
     /**
      * @param config this node and its cluster
@@ -100,7 +143,15 @@ public final class ClusterNode implements AutoCloseable {
      * @param listener told on the cluster thread when quorum changes
      */
     public ClusterNode(ClusterConfig config, String connectString, ClusterListener listener) {
+        this(config, connectString, listener, null);
+    }
+
+    /**
+     * @param events where a duplicate node id is reported as an alert; null: the log only
+     */
+    public ClusterNode(ClusterConfig config, String connectString, ClusterListener listener, EventLog events) {
         ZkLogging.quiet();
+        this.events = events;
         this.config = config;
         this.layout = new ZkLayout(config.name());
         this.listener = listener;
@@ -125,7 +176,6 @@ public final class ClusterNode implements AutoCloseable {
                 // reconnects for ever, and the recipes re-sync on reconnection.
                 .retryPolicy(new BoundedExponentialBackoffRetry(100, 2000, 10))
                 .build();
-        member = new MemberNode(client, layout.member(config.nodeId()), status().toJson());
         cache = CuratorCache.builder(client, layout.membersPath())
                 .withExceptionHandler(e -> LOG.log(connectionTrouble(e) ? Level.FINE : Level.WARNING,
                         "reading members failed", e))
@@ -169,7 +219,6 @@ public final class ClusterNode implements AutoCloseable {
         cache.listenable().addListener(this::memberEvent, thread);
         client.start();
         cache.start();
-        member.start();
         LOG.info("node " + config.nodeId() + " of cluster " + config.name() + " joining through "
                 + client.getZookeeperClient().getCurrentConnectionString() + " (members "
                 + String.join(", ", config.members()) + ", session timeout " + config.sessionTimeout().toMillis()
@@ -183,6 +232,14 @@ public final class ClusterNode implements AutoCloseable {
     /** The members that have a member node, sorted; empty while this node is not connected. */
     public Set<String> liveMembers() {
         return liveMembers;
+    }
+
+    /**
+     * The other live master that owns this node id's member node, while there is one: this node
+     * is then kept out of quorum.
+     */
+    public Optional<Duplicate> duplicate() {
+        return Optional.ofNullable(duplicate);
     }
 
     /** The live members' published statuses, by node id; a member whose status cannot be read is left out. */
@@ -234,10 +291,14 @@ public final class ClusterNode implements AutoCloseable {
         }
         if (previous == State.STARTED) {
             cache.close();
-            try {
-                member.close(); // before the client: a PersistentNode left running re-creates its node for ever
-            } catch (IOException e) {
-                LOG.log(Level.FINE, "closing the member node", e);
+            synchronized (memberLock) {
+                try {
+                    if (member != null) {
+                        member.close(); // before the client: a PersistentNode left running re-creates its node for ever
+                    }
+                } catch (IOException e) {
+                    LOG.log(Level.FINE, "closing the member node", e);
+                }
             }
             client.close(); // the session's end removes the member node on the server
         }
@@ -272,9 +333,18 @@ public final class ClusterNode implements AutoCloseable {
             String now = sessionId();
             if (!now.equals(session)) {
                 session = now;
+                try {
+                    sessionId = Long.parseUnsignedLong(now, 16);
+                    ownSessions.add(sessionId);
+                } catch (NumberFormatException e) {
+                    sessionId = 0;
+                }
+                ownsMember = false; // until the cache shows our node owned by this session
+                createMember();
                 statusChanged();
             }
             readMembers();
+            cache.get(layout.member(config.nodeId())).ifPresent(this::checkOwner);
         }
         decide(false);
     }
@@ -289,6 +359,14 @@ public final class ClusterNode implements AutoCloseable {
         }
         if (type != CuratorCacheListener.Type.NODE_CHANGED) {
             readMembers(); // the cache says something changed; ZooKeeper says what is true now
+        }
+        if (data.getPath().equals(layout.member(config.nodeId()))) {
+            if (type == CuratorCacheListener.Type.NODE_DELETED) {
+                ownsMember = false; // PersistentNode re-creates it; a loss settles like any member's
+                decide(false);
+            } else {
+                checkOwner(after);
+            }
         }
         flushStatus(); // our own node may have just been created
         refreshStatuses();
@@ -350,12 +428,12 @@ public final class ClusterNode implements AutoCloseable {
         liveMembers = now.isEmpty() ? Set.of() : Collections.unmodifiableSet(new TreeSet<>(now));
         refreshStatuses();
         long alive = now.stream().filter(declared::contains).count();
-        boolean quorum = connected && synced && alive * 2 > declared.size();
+        boolean quorum = connected && synced && ownsMember && duplicate == null && alive * 2 > declared.size();
         if (quorum == inQuorum) {
             cancelSettling();
             return;
         }
-        if (!quorum && connected && synced && !settled) {
+        if (!quorum && connected && synced && duplicate == null && !settled) {
             if (settling == null) {
                 settling = thread.schedule(() -> {
                     settling = null;
@@ -367,7 +445,8 @@ public final class ClusterNode implements AutoCloseable {
         cancelSettling();
         inQuorum = quorum;
         LOG.log(quorum ? Level.INFO : Level.WARNING, (quorum ? "in quorum" : "out of quorum") + ": live members "
-                + liveMembers + " of " + config.members() + ", ZooKeeper " + connectionState);
+                + liveMembers + " of " + config.members() + ", ZooKeeper " + connectionState
+                + (duplicate == null ? "" : ", node id " + config.nodeId() + " owned by " + duplicate.describe()));
         try {
             listener.quorumChanged(quorum, liveMembers);
         } catch (RuntimeException e) {
@@ -393,10 +472,113 @@ public final class ClusterNode implements AutoCloseable {
         flushStatus();
     }
 
+    /** Starts our member node, once, with the status of the first session. */
+    private void createMember() {
+        synchronized (memberLock) {
+            if (member != null || state.get() != State.STARTED) {
+                return;
+            }
+            member = new MemberNode(client, layout.member(config.nodeId()), status().toJson());
+            member.start();
+        }
+    }
+
+    /**
+     * Who owns our member node, each time the cache shows it: our session (if another master's
+     * status is in it, that master is a duplicate: say so and write ours back), an earlier session
+     * of ours (a leftover the server removes soon), or another live session (we are the duplicate).
+     */
+    private void checkOwner(ChildData data) {
+        if (state.get() != State.STARTED || sessionId == 0 || data.getStat() == null) {
+            return;
+        }
+        long owner = data.getStat().getEphemeralOwner();
+        Optional<MemberStatus> status = MemberStatus.parse(data.getData());
+        if (owner == sessionId) {
+            if (!ownsMember) {
+                ownsMember = true;
+                decide(false);
+            }
+            if (duplicate != null) {
+                LOG.warning("node id " + config.nodeId() + " is ours again: " + duplicate.describe() + " left");
+                duplicate = null;
+                pendingStatus = status().toJson();
+                flushStatus();
+                decide(false);
+            }
+            MemberStatus writer = status.orElse(null);
+            if (writer != null && !writer.session().isEmpty() && !ownSession(writer.session())) {
+                Duplicate other = new Duplicate(writer.host(), writer.pid(), writer.session());
+                if (reported.add(other.session())) {
+                    alert("node id " + config.nodeId() + " is also used by " + other.describe() + "; this master"
+                            + " (host " + host + ", PID " + pid + ") owns the member node and stays, the other is"
+                            + " kept out of quorum: give one of them another node id");
+                }
+                publishedStatus = null; // ours back in, so that the other sees who owns the node
+                pendingStatus = status().toJson();
+                flushStatus();
+            }
+            return;
+        }
+        ownsMember = false;
+        if (owner == 0 || ownSessions.contains(owner)) {
+            return; // not an ephemeral node, or left by an earlier session of ours: it goes soon
+        }
+        String ownerHex = Long.toHexString(owner);
+        MemberStatus ownerStatus = status.filter(s -> s.session().equals(ownerHex)).orElse(null);
+        Duplicate before = duplicate;
+        Duplicate now = ownerStatus == null ? new Duplicate(null, null, ownerHex)
+                : new Duplicate(ownerStatus.host(), ownerStatus.pid(), ownerHex);
+        if (before != null && before.session().equals(ownerHex) && now.host() == null) {
+            return; // our own status written into the other's node: nothing new about its owner
+        }
+        duplicate = now;
+        if (before == null) {
+            LOG.warning("node id " + config.nodeId() + " is owned by " + now.describe() + "; out of quorum");
+            decide(false);
+        }
+        if (now.host() != null) {
+            reportDuplicate(now);
+        } else {
+            // Its status may come in a moment (the owner writes it back); name it then if we can.
+            thread.schedule(() -> {
+                Duplicate d = duplicate;
+                if (d != null && d.session().equals(ownerHex)) {
+                    reportDuplicate(d);
+                }
+            }, 2, TimeUnit.SECONDS);
+        }
+    }
+
+    private void reportDuplicate(Duplicate d) {
+        if (reported.add(d.session())) {
+            alert("node id " + config.nodeId() + " is already used by " + d.describe() + ", which owns its member"
+                    + " node; this master (host " + host + ", PID " + pid + ") keeps itself out of quorum until"
+                    + " that one leaves: give one of them another node id");
+        }
+    }
+
+    private boolean ownSession(String hex) {
+        try {
+            return ownSessions.contains(Long.parseUnsignedLong(hex, 16));
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    private void alert(String message) {
+        LOG.warning(message);
+        if (events != null) {
+            events.alert(NodePaths.MASTER, "duplicate", message);
+        }
+    }
+
     /** Writes the pending status once the member node exists (PersistentNode refuses data before). */
     private void flushStatus() {
-        if (pendingStatus == null || state.get() != State.STARTED || member.getActualPath() == null) {
-            return;
+        PersistentNode member = this.member;
+        if (pendingStatus == null || state.get() != State.STARTED || member == null || member.getActualPath() == null
+                || duplicate != null) {
+            return; // a duplicate writes nothing into the node another master owns
         }
         if (Arrays.equals(pendingStatus, publishedStatus)) {
             pendingStatus = null;

@@ -9,9 +9,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The local mlist, {@code var/mlist.xml}: for every override file this node tracks, the last
- * state this node and its cluster agreed on. {@link OverrideSync} reads it at start and
- * rewrites it atomically after every agreement.
+ * An mlist: for every override file, a state agreed with the cluster. The local mlist,
+ * {@code var/mlist.xml}, holds the last state this node and its cluster agreed on;
+ * {@link OverrideSync} reads it at start and rewrites it atomically after every agreement. The
+ * master mlist, the same document in the znode {@link ZkLayout#mlistPath()}, holds what the
+ * cluster holds; {@link MasterMlist} keeps it, and only there does an entry name its {@code node}.
  */
 @XmlRootElement(name = "mlist")
 @XmlAccessorType(XmlAccessType.FIELD)
@@ -31,5 +33,7 @@ public class Mlist {
         @XmlAttribute public int revision;
         /** The cluster the agreement was with. */
         @XmlAttribute public String cluster;
+        /** Master mlist only: the node that last wrote this entry (the publisher, or a node that repaired it). */
+        @XmlAttribute public String node;
     }
 }

@@ -94,6 +94,9 @@ public final class OverrideSync implements AutoCloseable {
             this::connectionChanged;
     private TreeWatch watch;
     private volatile Predicate<String> localOnly = rel -> false;
+    private volatile PublishListener publishListener;
+    /** The local mlist as last saved, for readers on other threads. */
+    private volatile Map<String, Mlist.Entry> mlistView = Map.of();
 
     // Owned by the sync thread.
     private final Map<String, Mlist.Entry> mlist = new TreeMap<>();
@@ -148,6 +151,24 @@ public final class OverrideSync implements AutoCloseable {
      */
     public void keepLocal(Predicate<String> relativePaths) {
         localOnly = relativePaths;
+    }
+
+    /** Sets the one listener told what this node publishes (the master mlist's keeper); before {@link #start()}. */
+    public void setPublishListener(PublishListener listener) {
+        this.publishListener = listener;
+    }
+
+    /**
+     * The local mlist as last saved, by relative path; the entries must not be changed. Safe from
+     * any thread.
+     */
+    public Map<String, Mlist.Entry> mlist() {
+        return mlistView;
+    }
+
+    /** The cluster this node synchronises with. */
+    public String cluster() {
+        return cluster;
     }
 
     /** Adds a listener told, on the sync thread, every time {@link #inSync()} changes. */
@@ -324,6 +345,10 @@ public final class OverrideSync implements AutoCloseable {
         }
         if (connected && state.get() == State.STARTED) {
             setInSync(true);
+            PublishListener l = publishListener;
+            if (l != null) {
+                l.reconciled();
+            }
         }
     }
 
@@ -440,14 +465,17 @@ public final class OverrideSync implements AutoCloseable {
                 client.delete().withVersion(entry.revision).forPath(znode);
                 forget(rel);
                 LOG.info("published the deletion of override/" + rel);
+                tellDeleted(rel);
             } else if (entry == null) {
                 client.create().creatingParentsIfNeeded().forPath(znode, data);
                 agree(rel, md5, 0);
                 LOG.info("published override/" + rel);
+                tellPublished(rel, md5, 0);
             } else {
                 Stat stat = client.setData().withVersion(entry.revision).forPath(znode, data);
                 agree(rel, md5, stat.getVersion());
                 LOG.info("published override/" + rel + " (version " + stat.getVersion() + ")");
+                tellPublished(rel, md5, stat.getVersion());
             }
             return true;
         } catch (KeeperException.BadVersionException | KeeperException.NodeExistsException
@@ -455,6 +483,20 @@ public final class OverrideSync implements AutoCloseable {
             // Another node wrote first: the next attempt sees its version and resolves the conflict.
             LOG.info("override/" + rel + " changed in the cluster meanwhile (" + lost.code() + ")");
             return false;
+        }
+    }
+
+    private void tellPublished(String rel, String md5, int revision) {
+        PublishListener l = publishListener;
+        if (l != null) {
+            l.published(rel, md5, revision);
+        }
+    }
+
+    private void tellDeleted(String rel) {
+        PublishListener l = publishListener;
+        if (l != null) {
+            l.deleted(rel);
         }
     }
 
@@ -674,6 +716,7 @@ public final class OverrideSync implements AutoCloseable {
             events.warning(SOURCE, "override", "cannot read " + file + ": " + e.getMessage()
                     + "; reconciling as if nothing had been agreed");
         }
+        mlistView = java.util.Collections.unmodifiableMap(new TreeMap<>(mlist));
     }
 
     private void saveMlist() throws IOException {
@@ -690,9 +733,10 @@ public final class OverrideSync implements AutoCloseable {
             ch.force(true);
         }
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        mlistView = java.util.Collections.unmodifiableMap(new TreeMap<>(mlist));
     }
 
-    private static String md5(byte[] data) {
+    static String md5(byte[] data) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(data));
         } catch (NoSuchAlgorithmException e) {

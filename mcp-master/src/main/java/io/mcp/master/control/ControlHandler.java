@@ -12,7 +12,11 @@ import io.mcp.core.os.ProcessInfo;
 import io.mcp.core.paths.NodePaths;
 import io.mcp.core.proto.JsonLineServer;
 import io.mcp.core.proto.Json;
+import io.mcp.core.control.MlistReport;
 import io.mcp.master.cluster.ClusterNode;
+import io.mcp.master.cluster.MasterMlist;
+import io.mcp.master.cluster.MlistComparison;
+import io.mcp.master.cluster.OverrideSync;
 import io.mcp.master.override.ServiceOverrides;
 import io.mcp.master.supervise.Supervision;
 import java.io.IOException;
@@ -41,14 +45,21 @@ public final class ControlHandler implements JsonLineServer.Handler<ControlReque
     private final String adminGroup;
     private final String nodeId;
     private final Supplier<ClusterNode> cluster;
+    private final Supplier<OverrideSync> sync;
+    private final Supplier<MasterMlist> masterMlist;
+    /** How long {@code mlist} waits for ZooKeeper before it says the master mlist is unavailable. */
+    static final java.time.Duration MLIST_READ_TIMEOUT = java.time.Duration.ofSeconds(5);
 
     /**
      * @param onLoop runs a task on the supervision loop and waits for it
      * @param adminGroup a group whose members may change things, or null
      * @param cluster this node's membership, or null on a node without a cluster
+     * @param sync this node's override propagation, or null
+     * @param masterMlist the keeper of the cluster's master mlist, or null
      */
     public ControlHandler(NodePaths paths, Os os, Supervision supervision, ServiceOverrides overrides,
-            Function<Callable<Void>, Void> onLoop, String adminGroup, String nodeId, Supplier<ClusterNode> cluster) {
+            Function<Callable<Void>, Void> onLoop, String adminGroup, String nodeId, Supplier<ClusterNode> cluster,
+            Supplier<OverrideSync> sync, Supplier<MasterMlist> masterMlist) {
         this.paths = paths;
         this.os = os;
         this.supervision = supervision;
@@ -57,6 +68,8 @@ public final class ControlHandler implements JsonLineServer.Handler<ControlReque
         this.adminGroup = adminGroup;
         this.nodeId = nodeId;
         this.cluster = cluster;
+        this.sync = sync;
+        this.masterMlist = masterMlist;
     }
 
     @Override
@@ -76,6 +89,7 @@ public final class ControlHandler implements JsonLineServer.Handler<ControlReque
             case ControlRequest.ENABLE, ControlRequest.DISABLE -> setEnabled(request.service(),
                     ControlRequest.ENABLE.equals(request.command()));
             case ControlRequest.STATUS -> ok(nodeStatus());
+            case ControlRequest.MLIST -> mlist();
             default -> ControlReply.error("unknown command '" + request.command() + "'");
         };
     }
@@ -138,10 +152,34 @@ public final class ControlHandler implements JsonLineServer.Handler<ControlReque
         ClusterNode c = cluster.get();
         if (c == null) {
             return new NodeStatus(paths.root().toString(), nodeId, processes, "none", null, List.of(), all.size(),
-                    running);
+                    running, null, null);
         }
+        OverrideSync s = sync.get();
+        NodeStatus.Duplicate duplicate = c.duplicate().map(d -> new NodeStatus.Duplicate(d.host(), d.pid(),
+                d.session())).orElse(null);
         return new NodeStatus(paths.root().toString(), c.config().nodeId(), processes, c.connectionState(),
-                c.inQuorum(), List.copyOf(c.liveMembers()), all.size(), running);
+                c.inQuorum(), List.copyOf(c.liveMembers()), all.size(), running, s == null ? null : s.inSync(),
+                duplicate);
+    }
+
+    /** The local mlist, the master mlist (when ZooKeeper answers) and their differences. */
+    private ControlReply mlist() {
+        OverrideSync s = sync.get();
+        MasterMlist m = masterMlist.get();
+        ClusterNode c = cluster.get();
+        if (s == null || m == null || c == null) {
+            return ControlReply.error("this master does not synchronise overrides with a cluster");
+        }
+        Map<String, io.mcp.master.cluster.Mlist.Entry> master = null;
+        String error = null;
+        try {
+            master = m.read(MLIST_READ_TIMEOUT).entries();
+        } catch (MasterMlist.UnavailableException e) {
+            error = e.getMessage();
+        }
+        MlistReport report = MlistComparison.report(s.cluster(), c.config().nodeId(), paths.overrideDir(), s.mlist(),
+                master, error);
+        return ok(report);
     }
 
     private boolean trusted(UnixDomainPrincipal peer) {

@@ -12,9 +12,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mcp.core.event.EventLog;
 import io.mcp.master.cluster.ClusterTesting.Event;
 import io.mcp.master.cluster.ClusterTesting.Events;
 import io.mcp.master.cluster.ClusterTesting.Resources;
+import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -32,6 +34,8 @@ import org.junit.jupiter.api.Test;
 class ClusterNodeTest {
     private final Resources resources = new Resources();
     private TestingServer server;
+    @org.junit.jupiter.api.io.TempDir
+    java.nio.file.Path tmp;
 
     @BeforeEach
     void startServer() throws Exception {
@@ -44,10 +48,81 @@ class ClusterNodeTest {
     }
 
     private ClusterNode node(String id, List<String> members, Events events) {
+        return node(id, members, events, null);
+    }
+
+    private ClusterNode node(String id, List<String> members, Events events, EventLog log) {
         String connect = server.getConnectString();
-        ClusterNode node = resources.add(new ClusterNode(config(id, members, connect), connect, events));
+        ClusterNode node = resources.add(new ClusterNode(config(id, members, connect), connect, events, log));
         node.start();
         return node;
+    }
+
+    private static List<io.mcp.core.event.Event> alerts(EventLog log) {
+        try {
+            return log.tail(100).stream().filter(e -> "duplicate".equals(e.kind())).toList();
+        } catch (java.io.IOException e) {
+            return List.of();
+        }
+    }
+
+    @Test
+    void aSecondMasterWithTheSameNodeIdIsReportedAndKeptOutOfQuorumWithoutAFight() throws Exception {
+        EventLog ownerLog = new EventLog(tmp.resolve("owner.jsonl"), Clock.systemUTC());
+        EventLog duplicateLog = new EventLog(tmp.resolve("duplicate.jsonl"), Clock.systemUTC());
+        Events e1 = new Events("1");
+        Events e2 = new Events("2");
+        Events dup = new Events("1-duplicate");
+        ClusterNode n1 = node("1", THREE, e1, ownerLog);
+        ClusterNode n2 = node("2", THREE, e2);
+        e1.expect(true);
+        e2.expect(true);
+        n1.publishServices(Map.of("webd", "running"));
+        String ownerSession = Long.toHexString(sessionOf(n1));
+        await("2 sees 1's services", () -> n2.memberStatuses().containsKey("1")
+                && n2.memberStatuses().get("1").services().equals(Map.of("webd", "running")));
+        String memberPath = n1.layout().member("1");
+        long created = n2.client().checkExists().forPath(memberPath).getCzxid();
+
+        ClusterNode n1b = node("1", THREE, dup, duplicateLog);
+        await("the duplicate names the owner", () -> n1b.duplicate().isPresent()
+                && n1b.duplicate().get().host() != null && !alerts(duplicateLog).isEmpty());
+        ClusterNode.Duplicate d = n1b.duplicate().orElseThrow();
+        assertEquals(ownerSession, d.session());
+        assertEquals(ProcessHandle.current().pid(), d.pid());
+        io.mcp.core.event.Event alert = alerts(duplicateLog).get(0);
+        assertEquals("alert", alert.level());
+        assertTrue(alert.message().contains("node id 1") && alert.message().contains("PID " + d.pid())
+                && alert.message().contains(ownerSession), alert.message());
+        // The owner saw the duplicate's status written into its node, said so, and wrote its own back.
+        String duplicateSession = Long.toHexString(sessionOf(n1b));
+        await("the owner's alert", () -> alerts(ownerLog).stream().anyMatch(e -> e.message().contains(duplicateSession)));
+        await("the owner's status back in the node", () -> n2.memberStatuses().containsKey("1")
+                && n2.memberStatuses().get("1").session().equals(ownerSession));
+        for (ClusterNode n : List.of(n1, n1b, n2)) {
+            n.awaitQuiet(WAIT);
+        }
+        assertFalse(n1b.inQuorum());
+        dup.expectNone(); // never in quorum, not even for a moment
+        assertTrue(n1.inQuorum());
+        e1.expectNone();
+        // No fight: the node was never re-created, and it is not being rewritten.
+        assertEquals(created, n2.client().checkExists().forPath(memberPath).getCzxid());
+        assertEquals(sessionOf(n1), ownerOf(n2, "1"));
+        int version = n2.client().checkExists().forPath(memberPath).getVersion();
+        assertTrue(version <= 4, "member node written " + version + " times");
+        for (ClusterNode n : List.of(n1, n1b, n2)) {
+            n.awaitQuiet(WAIT);
+        }
+        assertEquals(version, n2.client().checkExists().forPath(memberPath).getVersion());
+        assertEquals(1, alerts(duplicateLog).size(), alerts(duplicateLog).toString());
+        assertEquals(1, alerts(ownerLog).size(), alerts(ownerLog).toString());
+
+        // The owner leaves: the other master takes the node id over and joins quorum.
+        n1.close();
+        dup.expect(true);
+        assertTrue(n1b.duplicate().isEmpty());
+        await("the node id owned by the former duplicate", () -> ownerOf(n2, "1") == sessionOf(n1b));
     }
 
     private CuratorFramework rawClient() {

@@ -31,7 +31,7 @@ class ControlSocketTest {
         Supervision empty = new Supervision(null, Conditions.STANDALONE);
         return new ControlHandler(paths, Os.linux(), empty, new ServiceOverrides(paths), task -> {
             throw new AssertionError("a refused change reached the supervision loop");
-        }, adminGroup, "1", () -> null);
+        }, adminGroup, "1", () -> null, () -> null, () -> null);
     }
 
     private static Supplier<UnixDomainPrincipal> peer(String user, String group) throws Exception {
