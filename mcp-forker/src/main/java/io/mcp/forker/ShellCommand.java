@@ -35,13 +35,22 @@ final class ShellCommand {
 
     private static final POSIX NATIVE = POSIXFactory.getNativePOSIX();
 
+    /**
+     * How to start a process: {@code argv} (argv[0] an absolute path) with {@code env}, in
+     * {@code workdir} (null: the forker's own).
+     */
+    record Launch(List<String> argv, List<String> env, Path workdir) {
+    }
+
     private final List<String> prefix;
     private final String cd;
+    private final Path workdir;
     private final List<String> env;
 
-    private ShellCommand(List<String> prefix, String cd, List<String> env) {
+    private ShellCommand(List<String> prefix, String cd, Path workdir, List<String> env) {
         this.prefix = prefix;
         this.cd = cd;
+        this.workdir = workdir;
         this.env = env;
     }
 
@@ -52,7 +61,7 @@ final class ShellCommand {
      */
     static ShellCommand of(ForkerRequest request, Path workdir, Identity self, Map<String, String> baseEnv) {
         return new ShellCommand(privilegePrefix(request.user(), request.group(), self),
-                workdir == null ? "" : "cd " + quote(workdir.toString()) + " || exit\n",
+                workdir == null ? "" : "cd " + quote(workdir.toString()) + " || exit\n", workdir,
                 environment(baseEnv, request.env()));
     }
 
@@ -111,5 +120,48 @@ final class ShellCommand {
 
     List<String> env() {
         return env;
+    }
+
+    /**
+     * How to start {@code command} as a long-running service whose PID is the service's own: the
+     * program itself when the line is plain (see {@link PlainCommand}), no user or group is asked
+     * for and {@code direct} allows it, in the working directory with {@code PWD} set as sh's
+     * {@code cd} would; otherwise {@code sh -c "cd DIR || exit; exec COMMAND"}.
+     *
+     * @param direct false when the spawner cannot change the child's directory itself
+     */
+    Launch service(String command, boolean direct) {
+        if (direct && prefix.isEmpty() && (workdir == null || java.nio.file.Files.isDirectory(workdir))) {
+            List<String> words = PlainCommand.words(command);
+            Path program = words == null ? null : PlainCommand.program(words.get(0), variable("PATH"));
+            if (program != null) {
+                List<String> argv = new ArrayList<>(words);
+                argv.set(0, program.toString());
+                return new Launch(argv, workdir == null ? env : withPwd(workdir), workdir);
+            }
+        }
+        return new Launch(argv("exec " + command), env, null);
+    }
+
+    private String variable(String name) {
+        String prefixed = name + "=";
+        String value = null;
+        for (String e : env) {
+            if (e.startsWith(prefixed)) {
+                value = e.substring(prefixed.length());
+            }
+        }
+        return value;
+    }
+
+    private List<String> withPwd(Path dir) {
+        List<String> copy = new ArrayList<>(env.size() + 1);
+        for (String e : env) {
+            if (!e.startsWith("PWD=")) {
+                copy.add(e);
+            }
+        }
+        copy.add("PWD=" + dir);
+        return copy;
     }
 }

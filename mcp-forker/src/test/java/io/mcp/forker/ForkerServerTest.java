@@ -226,7 +226,7 @@ class ForkerServerTest {
     @Test
     void aResourceShortageIsAnErrorAndTheForkerCarriesOn() throws IOException {
         server.close();
-        server = new ForkerServer(paths, (argv, env, out) -> {
+        server = new ForkerServer(paths, (argv, env, dir, out) -> {
             throw SpawnException.spawnFailed(argv.get(0), Errno.EAGAIN.intValue());
         }, Os.linux());
 
