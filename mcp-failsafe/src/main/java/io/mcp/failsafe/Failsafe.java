@@ -1,5 +1,6 @@
 package io.mcp.failsafe;
 
+import io.mcp.core.event.Event;
 import io.mcp.core.event.EventLog;
 import io.mcp.core.model.RestartSpec;
 import io.mcp.core.os.Os;
@@ -104,6 +105,8 @@ public final class Failsafe {
     private final Clock clock;
     private final Scheduler scheduler;
     private final EventLog events;
+    /** Event writes held back while {@link #start()} launches the children; null otherwise. Guarded by this. */
+    private List<Runnable> deferred;
     /** Volatile: set from a signal handler, before {@link #stop()} takes the lock. */
     private volatile boolean stopping;
 
@@ -124,10 +127,21 @@ public final class Failsafe {
         }
     }
 
-    /** Starts every child, in order, and the periodic alert check. */
+    /**
+     * Starts every child, in order, and the periodic alert check. The events of these first
+     * starts are written once all children are launched: the master does not wait for the
+     * forker's event line.
+     */
     public synchronized void start() {
-        for (Supervised s : children) {
-            launch(s);
+        deferred = new ArrayList<>();
+        try {
+            for (Supervised s : children) {
+                launch(s);
+            }
+        } finally {
+            List<Runnable> writes = deferred;
+            deferred = null;
+            writes.forEach(Runnable::run);
         }
         scheduler.schedule(CHECK_PERIOD, this::check);
     }
@@ -331,10 +345,14 @@ public final class Failsafe {
         }
         String message = s.state.name().toLowerCase() + " -> " + to.name().toLowerCase() + " (" + reason + ")";
         s.state = to;
-        if (to == State.BACKOFF) {
-            events.warning(s.child.name(), kind, message);
+        // Stamped now, even when written a moment later by start().
+        Event event = new Event(clock.instant().toString(), to == State.BACKOFF ? "warning" : "info",
+                s.child.name(), kind, message);
+        Runnable write = () -> events.append(event);
+        if (deferred != null) {
+            deferred.add(write);
         } else {
-            events.info(s.child.name(), kind, message);
+            write.run();
         }
     }
 
