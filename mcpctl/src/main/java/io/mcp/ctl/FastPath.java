@@ -7,7 +7,7 @@ import java.util.List;
  * The listings run most often, {@code services [-a] [--json]} and {@code services NAME [--json]}
  * (with {@code --root DIR} anywhere), parsed by hand: picocli builds its model by reflection and
  * loads some 150 classes that cannot be kept in the class-data archive, about half of a run's
- * time. Anything else (other commands, help, a mistake, an unusual spelling) is left to
+ * time; and the table of services is read without Jackson ({@link MiniJson}). Anything else (other commands, help, a mistake, an unusual spelling) is left to
  * picocli, which handles it exactly as before.
  */
 final class FastPath {
@@ -50,7 +50,9 @@ final class FastPath {
         ctx.root = root;
         try {
             ServicesView view = new ServicesView(ctx);
-            if (names.isEmpty()) {
+            if (names.isEmpty() && !json) {
+                view.listTable(all);
+            } else if (names.isEmpty()) {
                 view.list(all, json);
             } else {
                 view.detail(names.get(0), json);

@@ -25,6 +25,44 @@ final class MasterClient {
 
     /** The {@code data} of the master's answer; throws unless the master said ok. */
     JsonNode ask(ControlRequest request) {
+        ControlReply reply = exchange(client -> client.call(request, ControlReply.class));
+        if (!reply.ok()) {
+            throw refused(reply.error());
+        }
+        return reply.data();
+    }
+
+    /**
+     * The same exchange without Jackson: {@code requestJson} goes as is, and the answer is read by
+     * {@link MiniJson}; returns its {@code data} (maps, lists, strings, longs, doubles, booleans).
+     */
+    Object askWithoutJackson(String requestJson) {
+        String line = exchange(client -> client.callLine(requestJson));
+        Object parsed;
+        try {
+            parsed = MiniJson.parse(line);
+        } catch (IllegalArgumentException e) {
+            throw new CtlException(ExitCode.FAILED, "unreadable answer from mcp-master: " + e.getMessage());
+        }
+        if (!(parsed instanceof java.util.Map<?, ?> reply)) {
+            throw new CtlException(ExitCode.FAILED, "unreadable answer from mcp-master: not an object");
+        }
+        if (!Boolean.TRUE.equals(reply.get("ok"))) {
+            throw refused(reply.get("error") instanceof String error ? error : null);
+        }
+        return reply.get("data");
+    }
+
+    private static CtlException refused(String error) {
+        return new CtlException(ExitCode.FAILED,
+                error == null || error.isBlank() ? "mcp-master refused the request" : error);
+    }
+
+    private interface Exchange<T> {
+        T run(JsonLineClient client) throws IOException;
+    }
+
+    private <T> T exchange(Exchange<T> call) {
         JsonLineClient client;
         try {
             client = JsonLineClient.connect(socket);
@@ -32,11 +70,10 @@ final class MasterClient {
             throw new CtlException(ExitCode.UNREACHABLE,
                     "cannot reach mcp-master at " + socket + ": is the node agent running? (bin/mcp up)");
         }
-        ControlReply reply;
         AtomicBoolean timedOut = new AtomicBoolean();
         Thread watchdog = startWatchdog(client, timedOut);
         try (client) {
-            reply = client.call(request, ControlReply.class);
+            return call.run(client);
         } catch (JsonProcessingException e) {
             throw new CtlException(ExitCode.FAILED, "unreadable answer from mcp-master: " + e.getOriginalMessage());
         } catch (IOException e) {
@@ -49,11 +86,6 @@ final class MasterClient {
         } finally {
             watchdog.interrupt();
         }
-        if (!reply.ok()) {
-            throw new CtlException(ExitCode.FAILED,
-                    reply.error() == null || reply.error().isBlank() ? "mcp-master refused the request" : reply.error());
-        }
-        return reply.data();
     }
 
     /** Closes the connection if no answer came in time: the blocked read then fails. */

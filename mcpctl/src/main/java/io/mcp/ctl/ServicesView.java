@@ -32,6 +32,37 @@ final class ServicesView {
         this.ctx = ctx;
     }
 
+    /**
+     * {@code services [-a]} as a table, read without Jackson (see {@link MiniJson}): the same
+     * table as {@link #list} prints.
+     */
+    void listTable(boolean includeHidden) {
+        Object data = ctx.master().askWithoutJackson(
+                "{\"command\":\"" + ControlRequest.SERVICES + "\",\"all\":" + includeHidden + "}");
+        if (data == null) {
+            throw new CtlException(ExitCode.FAILED, "mcp-master answered without data");
+        }
+        if (!(data instanceof List<?> list)) {
+            throw new CtlException(ExitCode.FAILED, "unreadable answer from mcp-master: not a list of services");
+        }
+        List<Map<?, ?>> services = new ArrayList<>(list.size());
+        for (Object o : list) {
+            if (!(o instanceof Map<?, ?> m)) {
+                throw new CtlException(ExitCode.FAILED, "unreadable answer from mcp-master: not a service");
+            }
+            services.add(m);
+        }
+        services.sort(Comparator.comparing(m -> (String) m.get("name")));
+        Table table = new Table("Service Name", "Service Description", "Enable", "State", "PID");
+        for (Map<?, ?> m : services) {
+            table.row((String) m.get("name"), Table.truncate((String) m.get("description"), DESCRIPTION_WIDTH),
+                    Boolean.TRUE.equals(m.get("enabled")) ? "Yes" : "No", Table.cell(m.get("state")),
+                    Table.cell(m.get("pid")));
+        }
+        table.print(ctx.out);
+        ctx.out.println("Total: " + table.size());
+    }
+
     /** {@code services NAME [--json]}. */
     void detail(String service, boolean asJson) {
         ServiceStatus s = read(ctx.master().ask(new ControlRequest(ControlRequest.SERVICE, service, false)));
