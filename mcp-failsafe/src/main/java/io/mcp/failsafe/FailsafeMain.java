@@ -7,6 +7,7 @@ import io.mcp.core.os.ProcessInfo;
 import io.mcp.core.paths.NodePaths;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -171,6 +172,16 @@ public final class FailsafeMain implements Callable<Integer> {
         cmd.addAll(props);
         cmd.addAll(LEAN_FLAGS);
         cmd.add(heap);
+        // The class-data archive bin/mcp makes after a build (an empty file: it could not be made).
+        Path jsa = target.resolve(name + ".jsa");
+        try {
+            if (Files.size(jsa) > 0) {
+                cmd.add("-XX:SharedArchiveFile=" + jsa);
+                cmd.add("-Xlog:cds*=off"); // an archive out of date is skipped without a word
+            }
+        } catch (IOException e) {
+            // none: the JVM's default archive only
+        }
         cmd.add("-cp");
         cmd.add(target.resolve(name + ".jar") + ":" + target.resolve("lib") + "/*");
         cmd.add(mainClass);
