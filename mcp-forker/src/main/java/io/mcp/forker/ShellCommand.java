@@ -6,10 +6,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import jnr.posix.Group;
-import jnr.posix.POSIX;
-import jnr.posix.POSIXFactory;
-import jnr.posix.Passwd;
 
 /**
  * How the shell lines of one request are started: {@code /bin/sh -c LINE}, first changing to the
@@ -23,17 +19,15 @@ final class ShellCommand {
     /** Who the forker runs as: only root can start children as someone else. */
     record Identity(boolean root, String user, String group) {
         static Identity current() {
-            int uid = NATIVE.geteuid();
-            int gid = NATIVE.getegid();
+            int uid = ForkerLibc.LIBC.geteuid();
+            int gid = ForkerLibc.LIBC.getegid();
             // A container may run us under a uid or gid with no name: then the number stands for it.
-            Passwd pw = NATIVE.getpwuid(uid);
-            Group gr = NATIVE.getgrgid(gid);
-            return new Identity(uid == 0, pw == null ? Integer.toString(uid) : pw.getLoginName(),
-                    gr == null ? Integer.toString(gid) : gr.getName());
+            ForkerLibc.Passwd pw = ForkerLibc.user(uid);
+            String gr = ForkerLibc.groupName(gid);
+            return new Identity(uid == 0, pw == null ? Integer.toString(uid) : pw.name(),
+                    gr == null ? Integer.toString(gid) : gr);
         }
     }
-
-    private static final POSIX NATIVE = POSIXFactory.getNativePOSIX();
 
     /**
      * How to start a process: {@code argv} (argv[0] an absolute path) with {@code env}, in
@@ -75,11 +69,11 @@ final class ShellCommand {
             return List.of();
         }
         if (user != null) {
-            Passwd pw = NATIVE.getpwnam(user);
+            ForkerLibc.Passwd pw = ForkerLibc.user(user);
             if (pw == null) {
                 throw new IllegalArgumentException("no such user: " + user);
             }
-            String regid = group != null ? group : Long.toString(pw.getGID());
+            String regid = group != null ? group : Integer.toUnsignedString(pw.gid());
             return List.of(SETPRIV, "--reuid=" + user, "--regid=" + regid, "--init-groups", "--");
         }
         if (group != null) {
