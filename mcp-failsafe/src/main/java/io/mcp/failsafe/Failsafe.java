@@ -135,9 +135,16 @@ public final class Failsafe {
     public synchronized void start() {
         deferred = new ArrayList<>();
         try {
+            // Every process first, then the bookkeeping of each (its exit watch, its event):
+            // the master does not wait for the forker's.
+            List<Runnable> bookkeeping = new ArrayList<>();
             for (Supervised s : children) {
-                launch(s);
+                Process p = spawn(s);
+                if (p != null) {
+                    bookkeeping.add(() -> started(s, p));
+                }
             }
+            bookkeeping.forEach(Runnable::run);
         } finally {
             List<Runnable> writes = deferred;
             deferred = null;
@@ -182,12 +189,19 @@ public final class Failsafe {
     }
 
     private void launch(Supervised s) {
+        Process p = spawn(s);
+        if (p != null) {
+            started(s, p);
+        }
+    }
+
+    /** Starts the child's process; null when it could not be started (then it is backing off). */
+    private Process spawn(Supervised s) {
         s.starts++;
         s.backoff = Duration.ZERO;
         awaitOrphanGone(s.child.name());
-        Process p;
         try {
-            p = new ProcessBuilder(s.child.command())
+            return new ProcessBuilder(s.child.command())
                     .directory(paths.root().toFile())
                     .redirectInput(Redirect.PIPE) // the lifeline: held open, never written
                     .redirectErrorStream(true)
@@ -195,8 +209,12 @@ public final class Failsafe {
                     .start();
         } catch (IOException e) {
             backOff(s, s.policy.startFailed("cannot start: " + e.getMessage()), "start-failed");
-            return;
+            return null;
         }
+    }
+
+    /** The child's process runs: it is watched from now on. */
+    private void started(Supervised s, Process p) {
         s.process = p;
         s.startedAt = clock.instant();
         s.policy.started();
