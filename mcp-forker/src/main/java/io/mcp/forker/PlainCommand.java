@@ -1,7 +1,5 @@
 package io.mcp.forker;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,11 +14,11 @@ import java.util.Set;
  * <p>Conservative on purpose: a line qualifies only if it is made of words of the characters
  * {@code A-Z a-z 0-9 _ @ % + = : , . / -} separated by blanks, and its first word is not an
  * assignment, an option, a reserved word or a builtin, and names a program (an absolute path,
- * or a bare name found on the {@code PATH}) that the kernel can execute itself (an ELF file or
- * a {@code #!} script). Everything else (quotes, {@code $}, {@code ;}, {@code |}, {@code &},
- * redirections, globs, {@code ~}, backslashes, comments, newlines, a relative path, a missing or
- * non-executable program) goes through the shell as before, which also keeps its error
- * messages and exit codes for those cases.
+ * or a bare name found on the {@code PATH}). Everything else (quotes, {@code $}, {@code ;},
+ * {@code |}, {@code &}, redirections, globs, {@code ~}, backslashes, comments, newlines, a
+ * relative path, a program not found) goes through the shell as before, which also keeps its
+ * error messages and exit codes for those cases; so does a program the kernel refuses to
+ * execute (the forker tries, then falls back to sh).
  */
 final class PlainCommand {
     /** sh's reserved words and builtins: a first word among them means the shell, not a program. */
@@ -73,14 +71,14 @@ final class PlainCommand {
 
     /**
      * The program {@code name} names as sh would find it: an absolute path as is, a bare name in
-     * the directories of {@code path} (the child's {@code PATH}); null when the shell must decide
-     * (a relative path, an empty or relative {@code PATH} entry before a match, no executable
-     * match, or a file the kernel would refuse with ENOEXEC, which sh would run as a script).
+     * the directories of {@code path} (the child's {@code PATH}, the first executable regular
+     * file); null when the shell must decide (a relative path, an empty or relative {@code PATH}
+     * entry before a match, no match). Whether the kernel will execute it (a script without
+     * {@code #!} it will not) is found out by trying: the forker then falls back to sh.
      */
     static Path program(String name, String path) {
         if (name.startsWith("/")) {
-            Path p = Path.of(name);
-            return directlyExecutable(p) ? p : null;
+            return Path.of(name);
         }
         if (name.indexOf('/') >= 0 || path == null || path.isEmpty()) {
             return null;
@@ -91,24 +89,9 @@ final class PlainCommand {
             }
             Path p = Path.of(dir, name);
             if (Files.isRegularFile(p) && Files.isExecutable(p)) {
-                return directlyExecutable(p) ? p : null;
+                return p;
             }
         }
         return null;
-    }
-
-    /** A regular executable file that starts with an ELF header or {@code #!}. */
-    private static boolean directlyExecutable(Path p) {
-        if (!Files.isRegularFile(p) || !Files.isExecutable(p)) {
-            return false;
-        }
-        byte[] head = new byte[4];
-        try (InputStream in = Files.newInputStream(p)) {
-            int got = in.readNBytes(head, 0, 4);
-            return (got >= 2 && head[0] == '#' && head[1] == '!')
-                    || (got == 4 && head[0] == 0x7f && head[1] == 'E' && head[2] == 'L' && head[3] == 'F');
-        } catch (IOException e) {
-            return false;
-        }
     }
 }

@@ -121,7 +121,8 @@ final class PosixSpawner implements Spawner {
     }
 
     @Override
-    public Child spawn(List<String> argv, List<String> env, Path workdir, Path log) throws SpawnException {
+    public Child spawn(String program, List<String> argv, List<String> env, Path workdir, Path log)
+            throws SpawnException {
         if (workdir != null && !canChdir) {
             throw new IllegalArgumentException("this C library cannot change a spawned child's directory");
         }
@@ -141,13 +142,13 @@ final class PosixSpawner implements Spawner {
                     error = libc.posix_spawn_file_actions_addchdir_np(actions, workdir.toString());
                 }
                 if (error != 0) {
-                    throw SpawnException.spawnFailed(argv.get(0), error);
+                    throw SpawnException.spawnFailed(program, error);
                 }
                 int[] pid = new int[1];
-                error = libc.posix_spawn(pid, argv.get(0), actions, attr,
+                error = libc.posix_spawn(pid, program, actions, attr,
                         argv.toArray(String[]::new), env.toArray(String[]::new));
                 if (error != 0) {
-                    throw SpawnException.spawnFailed(argv.get(0), error);
+                    throw SpawnException.spawnFailed(program, error);
                 }
                 return new Child(pid[0], reaper.register(pid[0]));
             } finally {

@@ -30,10 +30,10 @@ final class ShellCommand {
     }
 
     /**
-     * How to start a process: {@code argv} (argv[0] an absolute path) with {@code env}, in
-     * {@code workdir} (null: the forker's own).
+     * How to start a process: {@code program} (an absolute path) with {@code argv} and
+     * {@code env}, in {@code workdir} (null: the forker's own).
      */
-    record Launch(List<String> argv, List<String> env, Path workdir) {
+    record Launch(String program, List<String> argv, List<String> env, Path workdir, boolean direct) {
     }
 
     private final List<String> prefix;
@@ -82,7 +82,25 @@ final class ShellCommand {
         return List.of();
     }
 
+    /** The forker's own environment as a list, made once: most requests add nothing to it. */
+    private record BaseEnv(Map<String, String> map, List<String> list) {
+    }
+
+    private static volatile BaseEnv baseEnv;
+
     private static List<String> environment(Map<String, String> base, Map<String, String> extra) {
+        if (extra == null || extra.isEmpty()) {
+            BaseEnv known = baseEnv;
+            if (known == null || known.map() != base) {
+                known = new BaseEnv(base, List.copyOf(merge(base, null)));
+                baseEnv = known;
+            }
+            return known.list();
+        }
+        return merge(base, extra);
+    }
+
+    private static List<String> merge(Map<String, String> base, Map<String, String> extra) {
         Map<String, String> merged = new LinkedHashMap<>(base);
         if (extra != null) {
             extra.forEach((name, value) -> {
@@ -129,12 +147,12 @@ final class ShellCommand {
             List<String> words = PlainCommand.words(command);
             Path program = words == null ? null : PlainCommand.program(words.get(0), variable("PATH"));
             if (program != null) {
-                List<String> argv = new ArrayList<>(words);
-                argv.set(0, program.toString());
-                return new Launch(argv, workdir == null ? env : withPwd(workdir), workdir);
+                // argv[0] stays the word as written, as sh's exec would pass it (ps shows the same).
+                return new Launch(program.toString(), words, workdir == null ? env : withPwd(workdir), workdir, true);
             }
         }
-        return new Launch(argv("exec " + command), env, null);
+        List<String> argv = argv("exec " + command);
+        return new Launch(argv.get(0), argv, env, null, false);
     }
 
     private String variable(String name) {

@@ -16,11 +16,15 @@ interface Spawner {
      * {@code /dev/null} and stdout and stderr appended to {@code log}.
      */
     default Child spawn(List<String> argv, List<String> env, Path log) throws SpawnException {
-        return spawn(argv, env, null, log);
+        return spawn(argv.get(0), argv, env, null, log);
     }
 
-    /** As {@link #spawn(List, List, Path)}, in {@code workdir} (null: this process's own). */
-    Child spawn(List<String> argv, List<String> env, Path workdir, Path log) throws SpawnException;
+    /**
+     * As {@link #spawn(List, List, Path)}, executing {@code program} (an absolute path) with
+     * {@code argv} as given (its argv[0] as the command line named it), in {@code workdir}
+     * (null: this process's own).
+     */
+    Child spawn(String program, List<String> argv, List<String> env, Path workdir, Path log) throws SpawnException;
 
     /** Whether {@code workdir} is supported (else only null may be passed). */
     default boolean changesDirectory() {

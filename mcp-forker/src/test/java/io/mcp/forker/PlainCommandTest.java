@@ -61,14 +61,15 @@ class PlainCommandTest {
         script(b.resolve("noshebang"), "exit 0\n"); // sh runs it as a script; exec would fail with ENOEXEC
 
         assertNull(PlainCommand.program("missing", b.toString()), "not found: sh reports it, exit 127");
-        assertNull(PlainCommand.program("noshebang", b.toString()));
-        assertNull(PlainCommand.program(b.resolve("noshebang").toString(), null));
+        Files.writeString(b.resolve("plain"), "not executable");
+        assertNull(PlainCommand.program("plain", b.toString()), "not executable: sh reports it, exit 126");
+        // Found; the kernel refuses it (ENOEXEC) and the forker falls back to sh, which runs it.
+        assertEquals(b.resolve("noshebang"), PlainCommand.program("noshebang", b.toString()));
         assertNull(PlainCommand.program("prog", ":" + b), "an empty PATH entry is the working directory");
         assertNull(PlainCommand.program("prog", "rel:" + b), "a relative PATH entry");
         assertNull(PlainCommand.program("prog", null), "no PATH");
         assertNull(PlainCommand.program("b/prog", b.toString()), "a relative path");
         assertNull(PlainCommand.program("./prog", b.toString()));
-        assertNull(PlainCommand.program(b.toString(), null), "a directory");
     }
 
     @Test
@@ -80,7 +81,8 @@ class PlainCommandTest {
 
         ShellCommand.Launch launch = shell.service("svc --flag x=1", true);
 
-        assertEquals(List.of(prog.toString(), "--flag", "x=1"), launch.argv());
+        assertEquals(prog.toString(), launch.program());
+        assertEquals(List.of("svc", "--flag", "x=1"), launch.argv(), "argv[0] as written, as sh's exec passes it");
         assertEquals(dir, launch.workdir());
         assertEquals(List.of("PATH=" + bin, "PWD=" + dir), launch.env().stream().sorted().toList());
     }
