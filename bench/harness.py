@@ -336,10 +336,17 @@ class Mcp(Supervisor):
         super().__init__(h, n, tag)
 
     def setup(self):
+        # The embedded ZooKeeper listens on 2181 unless told otherwise: a free port instead, so that
+        # a node of another run on this machine (another benchmark, a test) cannot take it first and
+        # keep this master from starting.
         if self.zk_connect:
-            with open(os.path.join(self.dir, "cluster.xml"), "w") as f:
-                f.write('<cluster name="bench"><zookeeper connect="%s"/><node id="1"/><member id="1"/></cluster>\n'
-                        % self.zk_connect)
+            zk = '<zookeeper connect="%s"/>' % self.zk_connect
+        else:
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                zk = '<zookeeper connect="embedded" port="%d"/>' % s.getsockname()[1]
+        with open(os.path.join(self.dir, "cluster.xml"), "w") as f:
+            f.write('<cluster name="bench">%s<node id="1"/><member id="1"/></cluster>\n' % zk)
         d = os.path.join(self.dir, "services.d")
         os.makedirs(d)
         for s in self.names:
