@@ -40,7 +40,8 @@ public final class EventLog {
     }
 
     public synchronized void append(Event event) {
-        LOG.log("info".equals(event.level()) ? Level.INFO : Level.WARNING,
+        // logp: the source given, so that no stack walk looks for it.
+        LOG.logp("info".equals(event.level()) ? Level.INFO : Level.WARNING, EventLog.class.getName(), "append",
                 event.source() + " " + event.kind() + ": " + event.message());
         try {
             byte[] line = (toJson(event) + "\n").getBytes(StandardCharsets.UTF_8);
