@@ -52,7 +52,12 @@ final class ServicesView {
             }
             services.add(m);
         }
-        services.sort(Comparator.comparing(m -> (String) m.get("name")));
+        services.sort(new Comparator<Map<?, ?>>() { // not a lambda: see MasterClient#askWithoutJackson
+            @Override
+            public int compare(Map<?, ?> a, Map<?, ?> b) {
+                return ((String) a.get("name")).compareTo((String) b.get("name"));
+            }
+        });
         Table table = new Table("Service Name", "Service Description", "Enable", "State", "PID");
         for (Map<?, ?> m : services) {
             table.row((String) m.get("name"), Table.truncate((String) m.get("description"), DESCRIPTION_WIDTH),
