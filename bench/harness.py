@@ -329,8 +329,24 @@ class Supervisor:
 
 class Mcp(Supervisor):
     name, label = "mcp", "MCP"
+    zk_connect = None  # set on an instance (before setup) to point cluster.xml at an external ZooKeeper
+
+    def __init__(self, h, n, tag, zk_connect=None):
+        self.zk_connect = zk_connect
+        super().__init__(h, n, tag)
 
     def setup(self):
+        # The embedded ZooKeeper listens on 2181 unless told otherwise: a free port instead, so that
+        # a node of another run on this machine (another benchmark, a test) cannot take it first and
+        # keep this master from starting.
+        if self.zk_connect:
+            zk = '<zookeeper connect="%s"/>' % self.zk_connect
+        else:
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                zk = '<zookeeper connect="embedded" port="%d"/>' % s.getsockname()[1]
+        with open(os.path.join(self.dir, "cluster.xml"), "w") as f:
+            f.write('<cluster name="bench">%s<node id="1"/><member id="1"/></cluster>\n' % zk)
         d = os.path.join(self.dir, "services.d")
         os.makedirs(d)
         for s in self.names:
@@ -517,6 +533,61 @@ class Harness:
             comm = proc_stat(p)[0] if proc_stat(p) else "?"
             procs[comm] = procs.get(comm, 0) + 1
         return {"rss_kb": rss, "pss_kb": pss, "processes": sum(procs.values()), "by_name": procs}
+
+    def external_zk(self):
+        """Starts a standalone ZooKeeper server (from the master's own class path) on a free loopback
+        port; returns (process, connect string). The footprint target is for MCP with an external
+        ensemble, which runs outside MCP's three processes."""
+        d = os.path.join(self.work, "zk-external")
+        os.makedirs(os.path.join(d, "data"), exist_ok=True)
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        cfg = os.path.join(d, "zoo.cfg")
+        with open(cfg, "w") as f:
+            f.write("tickTime=2000\ndataDir=%s/data\nclientPort=%d\nclientPortAddress=127.0.0.1\n"
+                    "admin.enableServer=false\n4lw.commands.whitelist=ruok\n" % (d, port))
+        lib = os.path.join(self.mcp_home, "mcp-master", "target", "lib", "*")
+        out = open(os.path.join(d, "zk.out"), "ab")
+        p = subprocess.Popen(["java", "-XX:+UseSerialGC", "-Xmx128m", "-cp", lib,
+                              "org.apache.zookeeper.server.ZooKeeperServerMain", cfg],
+                             cwd=d, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                             start_new_session=True)
+        out.close()
+        self.started.append(p.pid)
+        end = time.monotonic() + 30
+        while time.monotonic() < end:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1) as c:
+                    c.sendall(b"ruok")
+                    if c.recv(4) == b"imok":
+                        return p, "127.0.0.1:%d" % port
+            except OSError:
+                pass
+            time.sleep(0.1)
+        self.kill_tree(p.pid)
+        raise RuntimeError("external ZooKeeper did not start (see %s/zk.out)" % d)
+
+    def footprint_external_zk(self):
+        """3: MCP's three processes, idle with 100 services, cluster.xml pointing at an external
+        ZooKeeper that the benchmark runs (the issue's target); the embedded figure stays a row of its own."""
+        zk, connect = self.external_zk()
+        try:
+            sup = Mcp(self, CFG["services"], "extzk", zk_connect=connect)
+            try:
+                self.start(sup)
+                fp = self.footprint(sup)
+                fp["zookeeper"] = connect
+                self.results.setdefault("footprint", {}).setdefault("mcp", {})["%d-external-zk" % sup.n] = fp
+                log("mcp footprint with %d, external ZooKeeper: %s" % (sup.n, fp))
+            finally:
+                sup.stop()
+        finally:
+            self.kill_tree(zk.pid)
+            try:
+                zk.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
 
     # -- 1 and 3: crash -> restart, footprint with 1 service --
 
@@ -726,6 +797,9 @@ class Harness:
             if {"startup", "footprint", "cli"} & set(CFG["parts"]):
                 log("== %s: start-up, footprint and CLI with %d services" % (name, CFG["services"]))
                 self.startup_footprint_cli(cls)
+            if name == "mcp" and "footprint" in CFG["parts"]:
+                log("== mcp: footprint with %d services and an external ZooKeeper" % CFG["services"])
+                self.footprint_external_zk()
         if "cli" in CFG["parts"]:
             self.jvm_floor()
         if "scale" in CFG["parts"] and "mcp" in CFG["supervisors"]:
@@ -873,7 +947,9 @@ def report(doc, total_s=None):
             row("2. Floor: … seen by the last of 50 watchers (%s), ms" % label,
                 [cell(z["last_of_50_ms"], "%.1f") + " *(raw ZooKeeper, no MCP)*"] + ["—"] * 4, "", "")
     fp = r.get("footprint", {})
-    for n in ("1", str(cfg.get("services", 100))):
+    n100 = str(cfg.get("services", 100))
+    ext = fp.get("mcp", {}).get(n100 + "-external-zk")
+    for n in ("1", n100):
         cells = []
         for p in PEERS:
             f = fp.get(p, {}).get(n)
@@ -881,12 +957,21 @@ def report(doc, total_s=None):
                          if f else "—")
         st, tg = "", ""
         f = fp.get("mcp", {}).get(n)
-        if n != "1":
+        if n != "1" and not ext:
             tg = "RSS ≤ 150 MB"
             if f:
                 st = verdict(f["rss_kb"] / 1024 <= TARGETS["rss100_mb"], "%.0f MB RSS" % (f["rss_kb"] / 1024))
-        row("3. Footprint idle, %s service%s: the supervisor's own processes, RSS / PSS"
-            % (n, "" if n == "1" else "s"), cells, tg, st)
+        label = "3. Footprint idle, %s service%s: the supervisor's own processes, RSS / PSS" % (
+            n, "" if n == "1" else "s")
+        if ext:
+            label += " (MCP: embedded ZooKeeper in the master)"
+        row(label, cells, tg, st)
+    if ext:
+        row("3. Footprint idle, %s services, MCP with an external ZooKeeper (its server not counted): "
+            "MCP's three processes, RSS / PSS" % n100,
+            ["%.1f / %.1f MB (%d proc)" % (ext["rss_kb"] / 1024, ext["pss_kb"] / 1024, ext["processes"])]
+            + ["—"] * 4, "RSS ≤ 150 MB",
+            verdict(ext["rss_kb"] / 1024 <= TARGETS["rss100_mb"], "%.0f MB RSS" % (ext["rss_kb"] / 1024)))
     su = r.get("startup_s", {})
     s1 = su.get("mcp")
     st = verdict(s1["p50"] <= TARGETS["startup_p50_s"], "p50 %.2f s" % s1["p50"]) if s1 and s1.get("n") else ""

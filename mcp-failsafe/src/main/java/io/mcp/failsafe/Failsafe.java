@@ -1,5 +1,6 @@
 package io.mcp.failsafe;
 
+import io.mcp.core.event.Event;
 import io.mcp.core.event.EventLog;
 import io.mcp.core.model.RestartSpec;
 import io.mcp.core.os.Os;
@@ -104,6 +105,8 @@ public final class Failsafe {
     private final Clock clock;
     private final Scheduler scheduler;
     private final EventLog events;
+    /** Event writes held back while {@link #start()} launches the children; null otherwise. Guarded by this. */
+    private List<Runnable> deferred;
     /** Volatile: set from a signal handler, before {@link #stop()} takes the lock. */
     private volatile boolean stopping;
 
@@ -124,10 +127,28 @@ public final class Failsafe {
         }
     }
 
-    /** Starts every child, in order, and the periodic alert check. */
+    /**
+     * Starts every child, in order, and the periodic alert check. The events of these first
+     * starts are written once all children are launched: the master does not wait for the
+     * forker's event line.
+     */
     public synchronized void start() {
-        for (Supervised s : children) {
-            launch(s);
+        deferred = new ArrayList<>();
+        try {
+            // Every process first, then the bookkeeping of each (its exit watch, its event):
+            // the master does not wait for the forker's.
+            List<Runnable> bookkeeping = new ArrayList<>();
+            for (Supervised s : children) {
+                Process p = spawn(s);
+                if (p != null) {
+                    bookkeeping.add(() -> started(s, p));
+                }
+            }
+            bookkeeping.forEach(Runnable::run);
+        } finally {
+            List<Runnable> writes = deferred;
+            deferred = null;
+            writes.forEach(Runnable::run);
         }
         scheduler.schedule(CHECK_PERIOD, this::check);
     }
@@ -168,12 +189,19 @@ public final class Failsafe {
     }
 
     private void launch(Supervised s) {
+        Process p = spawn(s);
+        if (p != null) {
+            started(s, p);
+        }
+    }
+
+    /** Starts the child's process; null when it could not be started (then it is backing off). */
+    private Process spawn(Supervised s) {
         s.starts++;
         s.backoff = Duration.ZERO;
         awaitOrphanGone(s.child.name());
-        Process p;
         try {
-            p = new ProcessBuilder(s.child.command())
+            return new ProcessBuilder(s.child.command())
                     .directory(paths.root().toFile())
                     .redirectInput(Redirect.PIPE) // the lifeline: held open, never written
                     .redirectErrorStream(true)
@@ -181,8 +209,12 @@ public final class Failsafe {
                     .start();
         } catch (IOException e) {
             backOff(s, s.policy.startFailed("cannot start: " + e.getMessage()), "start-failed");
-            return;
+            return null;
         }
+    }
+
+    /** The child's process runs: it is watched from now on. */
+    private void started(Supervised s, Process p) {
         s.process = p;
         s.startedAt = clock.instant();
         s.policy.started();
@@ -331,10 +363,14 @@ public final class Failsafe {
         }
         String message = s.state.name().toLowerCase() + " -> " + to.name().toLowerCase() + " (" + reason + ")";
         s.state = to;
-        if (to == State.BACKOFF) {
-            events.warning(s.child.name(), kind, message);
+        // Stamped now, even when written a moment later by start().
+        Event event = new Event(clock.instant().toString(), to == State.BACKOFF ? "warning" : "info",
+                s.child.name(), kind, message);
+        Runnable write = () -> events.append(event);
+        if (deferred != null) {
+            deferred.add(write);
         } else {
-            events.info(s.child.name(), kind, message);
+            write.run();
         }
     }
 

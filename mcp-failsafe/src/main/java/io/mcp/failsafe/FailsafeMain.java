@@ -7,11 +7,15 @@ import io.mcp.core.os.ProcessInfo;
 import io.mcp.core.paths.NodePaths;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -70,8 +74,52 @@ public final class FailsafeMain implements Callable<Integer> {
     boolean help;
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        FailsafeMain plain = plainUp(args);
+        System.exit(plain != null ? plain.call() : commandLine().execute(args));
     }
+
+    /**
+     * The command line systemd and scripts use, {@code up} with {@code --root}, {@code --node-id}
+     * and {@code --zk} each at most once and valid, parsed by hand: picocli would build its model
+     * first, a tenth of a second before the forker and master are even launched. Anything else
+     * (help, a mistake, an unusual spelling) returns null and goes to picocli, which handles it
+     * as before.
+     */
+    static FailsafeMain plainUp(String[] args) {
+        if (args.length == 0 || !args[0].equals("up")) {
+            return null;
+        }
+        FailsafeMain m = new FailsafeMain();
+        Map<String, String> values = new HashMap<>();
+        for (int i = 1; i < args.length; i++) {
+            String name = args[i];
+            String value;
+            int eq = name.indexOf('=');
+            if (eq > 0) {
+                value = name.substring(eq + 1);
+                name = name.substring(0, eq);
+            } else if (i + 1 < args.length) {
+                value = args[++i];
+            } else {
+                return null;
+            }
+            if (!PLAIN_OPTIONS.contains(name) || value.isEmpty() || value.startsWith("-")
+                    || values.put(name, value) != null) {
+                return null;
+            }
+        }
+        try {
+            m.root = values.containsKey("--root") ? Path.of(values.get("--root")) : null;
+            m.nodeId = values.get("--node-id");
+            m.zk = values.get("--zk");
+            new ClusterConfig.Overrides(m.nodeId, m.zk);
+        } catch (IllegalArgumentException e) { // InvalidPathException is one
+            return null;
+        }
+        return m;
+    }
+
+    private static final Set<String> PLAIN_OPTIONS = Set.of("--root", "--node-id", "--zk");
 
     /** {@code mcp} and its one command, {@code up}. */
     static CommandLine commandLine() {
@@ -124,6 +172,16 @@ public final class FailsafeMain implements Callable<Integer> {
         cmd.addAll(props);
         cmd.addAll(LEAN_FLAGS);
         cmd.add(heap);
+        // The class-data archive bin/mcp makes after a build (an empty file: it could not be made).
+        Path jsa = target.resolve(name + ".jsa");
+        try {
+            if (Files.size(jsa) > 0) {
+                cmd.add("-XX:SharedArchiveFile=" + jsa);
+                cmd.add("-Xlog:cds*=off"); // an archive out of date is skipped without a word
+            }
+        } catch (IOException e) {
+            // none: the JVM's default archive only
+        }
         cmd.add("-cp");
         cmd.add(target.resolve(name + ".jar") + ":" + target.resolve("lib") + "/*");
         cmd.add(mainClass);

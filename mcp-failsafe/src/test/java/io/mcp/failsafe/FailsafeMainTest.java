@@ -41,6 +41,25 @@ class FailsafeMainTest {
         assertRun(FailsafeMain.EXIT_USAGE, "ZooKeeper connect 'zk 1' must be", "up", "--zk", "zk 1");
     }
 
+    @Test
+    void theCommonCommandLineIsParsedWithoutPicocli() {
+        FailsafeMain m = FailsafeMain.plainUp(new String[] {"up", "--root", "/srv/node", "--node-id=n2", "--zk", "zk1:2181"});
+        assertEquals(Path.of("/srv/node"), m.root);
+        assertEquals("n2", m.nodeId);
+        assertEquals("zk1:2181", m.zk);
+        FailsafeMain bare = FailsafeMain.plainUp(new String[] {"up"});
+        assertEquals(null, bare.root);
+        assertEquals(null, bare.nodeId);
+        assertEquals(null, bare.zk);
+        for (String[] other : List.of(new String[] {}, new String[] {"down"}, new String[] {"up", "--help"},
+                new String[] {"up", "-h"}, new String[] {"up", "--rot", "/tmp"}, new String[] {"up", "--root"},
+                new String[] {"up", "--root", "/a", "--root", "/b"}, new String[] {"up", "--root="},
+                new String[] {"up", "--root", "--zk", "x:1"}, new String[] {"up", "--node-id", "a b"},
+                new String[] {"up", "--zk", "zk 1"}, new String[] {"up", "/tmp"}, new String[] {"--root", "/x", "up"})) {
+            assertEquals(null, FailsafeMain.plainUp(other), String.join(" ", other));
+        }
+    }
+
     private static void assertRun(int exitCode, String expectedOutput, String... args) {
         StringWriter out = new StringWriter();
         CommandLine cl = FailsafeMain.commandLine();

@@ -44,6 +44,8 @@ final class PosixSpawner implements Spawner {
 
         int posix_spawn_file_actions_addclosefrom_np(Pointer actions, int lowFd);
 
+        int posix_spawn_file_actions_addchdir_np(Pointer actions, @In String path);
+
         int sigemptyset(Pointer sigset);
 
         @SaveError
@@ -67,6 +69,7 @@ final class PosixSpawner implements Spawner {
     private final Reaper reaper;
     /** The same for every child and only read by posix_spawn, so built once and shared by all threads. */
     private final Pointer attr;
+    private final boolean canChdir;
 
     PosixSpawner(Reaper reaper) {
         this.libc = LibraryLoader.create(LibC.class).load("c");
@@ -88,6 +91,7 @@ final class PosixSpawner implements Spawner {
                 (short) (POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)), "setflags");
         check(libc.posix_spawnattr_setsigmask(attr, noSignals), "setsigmask");
         check(libc.posix_spawnattr_setsigdefault(attr, allSignals), "setsigdefault");
+        this.canChdir = probeChdir();
     }
 
     private static void check(int error, String call) {
@@ -97,7 +101,31 @@ final class PosixSpawner implements Spawner {
     }
 
     @Override
-    public Child spawn(List<String> argv, List<String> env, Path log) throws SpawnException {
+    public boolean changesDirectory() {
+        return canChdir;
+    }
+
+    /** glibc 2.29 or later has posix_spawn_file_actions_addchdir_np; an older one leaves the cd to sh. */
+    private boolean probeChdir() {
+        Pointer actions = Memory.allocateDirect(runtime, FILE_ACTIONS_BYTES, true);
+        try {
+            check(libc.posix_spawn_file_actions_init(actions), "posix_spawn_file_actions_init");
+            try {
+                return libc.posix_spawn_file_actions_addchdir_np(actions, "/") == 0;
+            } finally {
+                libc.posix_spawn_file_actions_destroy(actions);
+            }
+        } catch (LinkageError e) {
+            return false;
+        }
+    }
+
+    @Override
+    public Child spawn(String program, List<String> argv, List<String> env, Path workdir, Path log)
+            throws SpawnException {
+        if (workdir != null && !canChdir) {
+            throw new IllegalArgumentException("this C library cannot change a spawned child's directory");
+        }
         // Opened here rather than as a file action so that "cannot open the log" is told apart
         // from "cannot execute"; the descriptor reaches the child only as its stdout.
         int logFd = libc.open(log.toString(),
@@ -110,14 +138,17 @@ final class PosixSpawner implements Spawner {
             check(libc.posix_spawn_file_actions_init(actions), "posix_spawn_file_actions_init");
             try {
                 int error = addFileActions(actions, logFd);
+                if (error == 0 && workdir != null) {
+                    error = libc.posix_spawn_file_actions_addchdir_np(actions, workdir.toString());
+                }
                 if (error != 0) {
-                    throw SpawnException.spawnFailed(argv.get(0), error);
+                    throw SpawnException.spawnFailed(program, error);
                 }
                 int[] pid = new int[1];
-                error = libc.posix_spawn(pid, argv.get(0), actions, attr,
+                error = libc.posix_spawn(pid, program, actions, attr,
                         argv.toArray(String[]::new), env.toArray(String[]::new));
                 if (error != 0) {
-                    throw SpawnException.spawnFailed(argv.get(0), error);
+                    throw SpawnException.spawnFailed(program, error);
                 }
                 return new Child(pid[0], reaper.register(pid[0]));
             } finally {

@@ -6,8 +6,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import jnr.constants.platform.Errno;
-import jnr.posix.POSIX;
-import jnr.posix.POSIXFactory;
 
 /**
  * Collects the exit status of every child of this JVM: one thread blocked in
@@ -23,7 +21,6 @@ final class Reaper {
         static final Reaper INSTANCE = new Reaper();
     }
 
-    private final POSIX posix = POSIXFactory.getNativePOSIX();
     private final ReentrantLock lock = new ReentrantLock();
     /** Signalled at each spawn, for a reaper that found no child to wait for. */
     private final Condition spawned = lock.newCondition();
@@ -67,10 +64,10 @@ final class Reaper {
         int[] status = new int[1];
         while (true) {
             long seen = registrationsSoFar();
-            long pid = posix.waitpid(-1L, status, 0);
+            long pid = ForkerLibc.LIBC.waitpid(-1, status, 0);
             if (pid > 0) {
                 exited(pid, ExitStatus.decode(status[0]));
-            } else if (posix.errno() == Errno.ECHILD.intValue()) {
+            } else if (ForkerLibc.errno() == Errno.ECHILD.intValue()) {
                 // No children: sleep until a spawn registers one. Comparing counts catches a
                 // spawn made since we looked. Any other error (EINTR) is simply retried.
                 awaitRegistrationAfter(seen);

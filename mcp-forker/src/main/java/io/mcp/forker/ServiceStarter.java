@@ -24,9 +24,20 @@ final class ServiceStarter {
         long started = System.nanoTime();
         Spawner.Child child;
         try {
-            // "exec" makes the service itself the spawned process: its PID is the one we write,
-            // and it leads its own session and process group.
-            child = spawner.spawn(shell.argv("exec " + command), shell.env(), log);
+            // The service itself is the spawned process (directly, or through sh's "exec"): its
+            // PID is the one we write, and it leads its own session and process group.
+            ShellCommand.Launch launch = shell.service(command, spawner.changesDirectory());
+            try {
+                child = spawner.spawn(launch.program(), launch.argv(), launch.env(), launch.workdir(), log);
+            } catch (SpawnException e) {
+                if (!launch.direct() || !e.execFailed()) {
+                    throw e;
+                }
+                // The kernel would not execute it (a script without "#!", a directory, no
+                // permission): sh decides, as it always did, and reports it its own way.
+                launch = shell.service(command, false);
+                child = spawner.spawn(launch.program(), launch.argv(), launch.env(), launch.workdir(), log);
+            }
         } catch (SpawnException e) {
             return new ForkerReply(false, null, null, e.execFailed(), false, millisSince(started), command, null,
                     null, e.getMessage());

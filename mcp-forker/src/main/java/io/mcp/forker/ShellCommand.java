@@ -6,10 +6,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import jnr.posix.Group;
-import jnr.posix.POSIX;
-import jnr.posix.POSIXFactory;
-import jnr.posix.Passwd;
 
 /**
  * How the shell lines of one request are started: {@code /bin/sh -c LINE}, first changing to the
@@ -23,25 +19,32 @@ final class ShellCommand {
     /** Who the forker runs as: only root can start children as someone else. */
     record Identity(boolean root, String user, String group) {
         static Identity current() {
-            int uid = NATIVE.geteuid();
-            int gid = NATIVE.getegid();
+            int uid = ForkerLibc.LIBC.geteuid();
+            int gid = ForkerLibc.LIBC.getegid();
             // A container may run us under a uid or gid with no name: then the number stands for it.
-            Passwd pw = NATIVE.getpwuid(uid);
-            Group gr = NATIVE.getgrgid(gid);
-            return new Identity(uid == 0, pw == null ? Integer.toString(uid) : pw.getLoginName(),
-                    gr == null ? Integer.toString(gid) : gr.getName());
+            ForkerLibc.Passwd pw = ForkerLibc.user(uid);
+            String gr = ForkerLibc.groupName(gid);
+            return new Identity(uid == 0, pw == null ? Integer.toString(uid) : pw.name(),
+                    gr == null ? Integer.toString(gid) : gr);
         }
     }
 
-    private static final POSIX NATIVE = POSIXFactory.getNativePOSIX();
+    /**
+     * How to start a process: {@code program} (an absolute path) with {@code argv} and
+     * {@code env}, in {@code workdir} (null: the forker's own).
+     */
+    record Launch(String program, List<String> argv, List<String> env, Path workdir, boolean direct) {
+    }
 
     private final List<String> prefix;
     private final String cd;
+    private final Path workdir;
     private final List<String> env;
 
-    private ShellCommand(List<String> prefix, String cd, List<String> env) {
+    private ShellCommand(List<String> prefix, String cd, Path workdir, List<String> env) {
         this.prefix = prefix;
         this.cd = cd;
+        this.workdir = workdir;
         this.env = env;
     }
 
@@ -52,7 +55,7 @@ final class ShellCommand {
      */
     static ShellCommand of(ForkerRequest request, Path workdir, Identity self, Map<String, String> baseEnv) {
         return new ShellCommand(privilegePrefix(request.user(), request.group(), self),
-                workdir == null ? "" : "cd " + quote(workdir.toString()) + " || exit\n",
+                workdir == null ? "" : "cd " + quote(workdir.toString()) + " || exit\n", workdir,
                 environment(baseEnv, request.env()));
     }
 
@@ -66,11 +69,11 @@ final class ShellCommand {
             return List.of();
         }
         if (user != null) {
-            Passwd pw = NATIVE.getpwnam(user);
+            ForkerLibc.Passwd pw = ForkerLibc.user(user);
             if (pw == null) {
                 throw new IllegalArgumentException("no such user: " + user);
             }
-            String regid = group != null ? group : Long.toString(pw.getGID());
+            String regid = group != null ? group : Integer.toUnsignedString(pw.gid());
             return List.of(SETPRIV, "--reuid=" + user, "--regid=" + regid, "--init-groups", "--");
         }
         if (group != null) {
@@ -79,7 +82,25 @@ final class ShellCommand {
         return List.of();
     }
 
+    /** The forker's own environment as a list, made once: most requests add nothing to it. */
+    private record BaseEnv(Map<String, String> map, List<String> list) {
+    }
+
+    private static volatile BaseEnv baseEnv;
+
     private static List<String> environment(Map<String, String> base, Map<String, String> extra) {
+        if (extra == null || extra.isEmpty()) {
+            BaseEnv known = baseEnv;
+            if (known == null || known.map() != base) {
+                known = new BaseEnv(base, List.copyOf(merge(base, null)));
+                baseEnv = known;
+            }
+            return known.list();
+        }
+        return merge(base, extra);
+    }
+
+    private static List<String> merge(Map<String, String> base, Map<String, String> extra) {
         Map<String, String> merged = new LinkedHashMap<>(base);
         if (extra != null) {
             extra.forEach((name, value) -> {
@@ -111,5 +132,48 @@ final class ShellCommand {
 
     List<String> env() {
         return env;
+    }
+
+    /**
+     * How to start {@code command} as a long-running service whose PID is the service's own: the
+     * program itself when the line is plain (see {@link PlainCommand}), no user or group is asked
+     * for and {@code direct} allows it, in the working directory with {@code PWD} set as sh's
+     * {@code cd} would; otherwise {@code sh -c "cd DIR || exit; exec COMMAND"}.
+     *
+     * @param direct false when the spawner cannot change the child's directory itself
+     */
+    Launch service(String command, boolean direct) {
+        if (direct && prefix.isEmpty() && (workdir == null || java.nio.file.Files.isDirectory(workdir))) {
+            List<String> words = PlainCommand.words(command);
+            Path program = words == null ? null : PlainCommand.program(words.get(0), variable("PATH"));
+            if (program != null) {
+                // argv[0] stays the word as written, as sh's exec would pass it (ps shows the same).
+                return new Launch(program.toString(), words, workdir == null ? env : withPwd(workdir), workdir, true);
+            }
+        }
+        List<String> argv = argv("exec " + command);
+        return new Launch(argv.get(0), argv, env, null, false);
+    }
+
+    private String variable(String name) {
+        String prefixed = name + "=";
+        String value = null;
+        for (String e : env) {
+            if (e.startsWith(prefixed)) {
+                value = e.substring(prefixed.length());
+            }
+        }
+        return value;
+    }
+
+    private List<String> withPwd(Path dir) {
+        List<String> copy = new ArrayList<>(env.size() + 1);
+        for (String e : env) {
+            if (!e.startsWith("PWD=")) {
+                copy.add(e);
+            }
+        }
+        copy.add("PWD=" + dir);
+        return copy;
     }
 }

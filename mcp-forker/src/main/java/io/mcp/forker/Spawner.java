@@ -15,5 +15,19 @@ interface Spawner {
      * Starts {@code argv} (argv[0] is an absolute path) with exactly {@code env}, stdin from
      * {@code /dev/null} and stdout and stderr appended to {@code log}.
      */
-    Child spawn(List<String> argv, List<String> env, Path log) throws SpawnException;
+    default Child spawn(List<String> argv, List<String> env, Path log) throws SpawnException {
+        return spawn(argv.get(0), argv, env, null, log);
+    }
+
+    /**
+     * As {@link #spawn(List, List, Path)}, executing {@code program} (an absolute path) with
+     * {@code argv} as given (its argv[0] as the command line named it), in {@code workdir}
+     * (null: this process's own).
+     */
+    Child spawn(String program, List<String> argv, List<String> env, Path workdir, Path log) throws SpawnException;
+
+    /** Whether {@code workdir} is supported (else only null may be passed). */
+    default boolean changesDirectory() {
+        return true;
+    }
 }

@@ -224,10 +224,28 @@ class ForkerServerTest {
     }
 
     @Test
+    void aServiceScriptWithoutInterpreterLineStillRunsThroughSh() throws Exception {
+        // A plain command line, so executed directly first; the kernel refuses it (ENOEXEC).
+        Path script = root.resolve("noshebang");
+        Path ran = root.resolve("ran");
+        Files.writeString(script, "echo ran > '" + ran + "'\nexec sleep 100\n");
+        Files.setPosixFilePermissions(script, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+
+        ForkerReply reply = call(spawn(script.toString()));
+
+        assertTrue(reply.ok(), reply.toString());
+        long deadline = System.nanoTime() + TestProcesses.DEADLINE.toNanos();
+        while (!Files.exists(ran) && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertTrue(Files.exists(ran), "sh ran the script");
+    }
+
+    @Test
     void aResourceShortageIsAnErrorAndTheForkerCarriesOn() throws IOException {
         server.close();
-        server = new ForkerServer(paths, (argv, env, out) -> {
-            throw SpawnException.spawnFailed(argv.get(0), Errno.EAGAIN.intValue());
+        server = new ForkerServer(paths, (program, argv, env, dir, out) -> {
+            throw SpawnException.spawnFailed(program, Errno.EAGAIN.intValue());
         }, Os.linux());
 
         ForkerReply reply = call(spawn("sleep 100"));

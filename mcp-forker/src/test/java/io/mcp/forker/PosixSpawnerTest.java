@@ -59,6 +59,28 @@ class PosixSpawnerTest {
     }
 
     @Test
+    void startsInTheGivenDirectory() throws Exception {
+        assertTrue(spawner.changesDirectory(), "glibc 2.29+ has posix_spawn_file_actions_addchdir_np");
+        Path work = Files.createDirectories(dir.resolve("work dir"));
+        Path log = dir.resolve("pwd.log");
+        Spawner.Child child = spawner.spawn("/bin/pwd", List.of("pwd", "-P"), List.of(), work, log);
+        children.add(child);
+
+        assertEquals(new ExitStatus(0, null), child.exit().get(TestProcesses.DEADLINE.toSeconds(), TimeUnit.SECONDS));
+        assertEquals(work.toRealPath() + "\n", Files.readString(log));
+    }
+
+    @Test
+    void argvZeroIsPassedAsGivenNotAsTheProgramPath() throws Exception {
+        Path log = dir.resolve("argv0.log");
+        Spawner.Child child = spawner.spawn("/bin/sh", List.of("my-name", "-c", "echo $0"), List.of(), null, log);
+        children.add(child);
+
+        assertEquals(new ExitStatus(0, null), child.exit().get(TestProcesses.DEADLINE.toSeconds(), TimeUnit.SECONDS));
+        assertEquals("my-name\n", Files.readString(log));
+    }
+
+    @Test
     void aProgramThatCannotBeExecutedIsAnExecFailureNotAResourceShortage() {
         SpawnException e = assertThrows(SpawnException.class,
                 () -> spawner.spawn(List.of("/no/such/program"), List.of(), dir.resolve("out.log")));

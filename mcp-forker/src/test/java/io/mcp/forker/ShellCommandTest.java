@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /** How request fields turn into an argv and environment, without starting anything. */
 class ShellCommandTest {
-    private static final ShellCommand.Identity ROOT = new ShellCommand.Identity(true, "root", "root");
+    static final ShellCommand.Identity ROOT_IDENTITY = new ShellCommand.Identity(true, "root", "root");
+    private static final ShellCommand.Identity ROOT = ROOT_IDENTITY;
     private static final ShellCommand.Identity ALICE = new ShellCommand.Identity(false, "alice", "staff");
 
     private static ForkerRequest request(String user, String group, Map<String, String> env) {

@@ -42,26 +42,27 @@ public final class MasterMain {
         EventLog events = new EventLog(paths.eventsLog(), Clock.systemUTC());
 
         ClusterConfig config = null;
-        EmbeddedZooKeeper embedded = null;
         try {
             config = ClusterConfig.load(paths.clusterXml(), ClusterConfig.Overrides.fromSystemProperties());
-            if (config.embedded()) {
-                embedded = EmbeddedZooKeeper.start(paths.zkDataDir(), config.embeddedBind(), config.embeddedPort());
-            }
-        } catch (XmlException | IOException | IllegalArgumentException e) {
-            // Without its cluster the master cannot decide quorum: it exits and the failsafe tries
-            // again with backoff, alerting if this lasts. Managed services keep running meanwhile.
-            String why = (config == null ? "cluster configuration: " : "embedded ZooKeeper: ") + e.getMessage();
-            events.alert(NodePaths.MASTER, "cluster", "cannot start: " + why);
-            System.err.println("mcp-master: " + why);
-            System.exit(1);
+        } catch (XmlException | IllegalArgumentException e) {
+            cannotStart("cluster configuration: " + e.getMessage(), events);
         }
 
         Master.Settings defaults = Master.Settings.defaults();
         Master.Settings settings = new Master.Settings(defaults.startTimeout(), defaults.stopTimeout(),
                 defaults.actionTimeout(), defaults.safetyNetInterval(), defaults.waitForForker(),
                 defaults.adminGroup(), config.nodeId());
+        // Services that need no quorum start now, while the embedded ZooKeeper server (a fifth of
+        // a second) and the cluster connection come up; the others wait for them as before.
         Master master = new Master(paths, Os.linux(), Clock.systemUTC(), settings, Conditions.UNKNOWN);
+        EmbeddedZooKeeper embedded = null;
+        if (config.embedded()) {
+            try {
+                embedded = EmbeddedZooKeeper.start(paths.zkDataDir(), config.embeddedBind(), config.embeddedPort());
+            } catch (IOException | IllegalArgumentException e) {
+                cannotStart("embedded ZooKeeper: " + e.getMessage(), events);
+            }
+        }
         ConditionsFeed feed = new ConditionsFeed(master);
         ClusterNode cluster = new ClusterNode(config, embedded != null ? embedded.connectString() : config.connect(),
                 feed, events);
@@ -89,5 +90,15 @@ public final class MasterMain {
         // SIGTERM is the normal way to stop the master (the failsafe sends it): exit 0, not 143.
         Signal.handle(new Signal("TERM"), s -> System.exit(0));
         new CountDownLatch(1).await();
+    }
+
+    /**
+     * Without its cluster the master cannot decide quorum: it exits and the failsafe tries again
+     * with backoff, alerting if this lasts. Managed services keep running meanwhile.
+     */
+    private static void cannotStart(String why, EventLog events) {
+        events.alert(NodePaths.MASTER, "cluster", "cannot start: " + why);
+        System.err.println("mcp-master: " + why);
+        System.exit(1);
     }
 }

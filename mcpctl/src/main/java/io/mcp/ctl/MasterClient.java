@@ -25,6 +25,50 @@ final class MasterClient {
 
     /** The {@code data} of the master's answer; throws unless the master said ok. */
     JsonNode ask(ControlRequest request) {
+        ControlReply reply = exchange(client -> client.call(request, ControlReply.class));
+        if (!reply.ok()) {
+            throw refused(reply.error());
+        }
+        return reply.data();
+    }
+
+    /**
+     * The same exchange without Jackson: {@code requestJson} goes as is, and the answer is read by
+     * {@link MiniJson}; returns its {@code data} (maps, lists, strings, longs, doubles, booleans).
+     */
+    Object askWithoutJackson(String requestJson) {
+        // An anonymous class, not a lambda: the quickest listings link no method handles at all.
+        String line = exchange(new Exchange<String>() {
+            @Override
+            public String run(JsonLineClient client) throws IOException {
+                return client.callLine(requestJson);
+            }
+        });
+        Object parsed;
+        try {
+            parsed = MiniJson.parse(line);
+        } catch (IllegalArgumentException e) {
+            throw new CtlException(ExitCode.FAILED, "unreadable answer from mcp-master: " + e.getMessage());
+        }
+        if (!(parsed instanceof java.util.Map<?, ?> reply)) {
+            throw new CtlException(ExitCode.FAILED, "unreadable answer from mcp-master: not an object");
+        }
+        if (!Boolean.TRUE.equals(reply.get("ok"))) {
+            throw refused(reply.get("error") instanceof String error ? error : null);
+        }
+        return reply.get("data");
+    }
+
+    private static CtlException refused(String error) {
+        return new CtlException(ExitCode.FAILED,
+                error == null || error.isBlank() ? "mcp-master refused the request" : error);
+    }
+
+    private interface Exchange<T> {
+        T run(JsonLineClient client) throws IOException;
+    }
+
+    private <T> T exchange(Exchange<T> call) {
         JsonLineClient client;
         try {
             client = JsonLineClient.connect(socket);
@@ -32,11 +76,10 @@ final class MasterClient {
             throw new CtlException(ExitCode.UNREACHABLE,
                     "cannot reach mcp-master at " + socket + ": is the node agent running? (bin/mcp up)");
         }
-        ControlReply reply;
         AtomicBoolean timedOut = new AtomicBoolean();
         Thread watchdog = startWatchdog(client, timedOut);
         try (client) {
-            reply = client.call(request, ControlReply.class);
+            return call.run(client);
         } catch (JsonProcessingException e) {
             throw new CtlException(ExitCode.FAILED, "unreadable answer from mcp-master: " + e.getOriginalMessage());
         } catch (IOException e) {
@@ -49,25 +92,23 @@ final class MasterClient {
         } finally {
             watchdog.interrupt();
         }
-        if (!reply.ok()) {
-            throw new CtlException(ExitCode.FAILED,
-                    reply.error() == null || reply.error().isBlank() ? "mcp-master refused the request" : reply.error());
-        }
-        return reply.data();
     }
 
     /** Closes the connection if no answer came in time: the blocked read then fails. */
     private Thread startWatchdog(JsonLineClient client, AtomicBoolean timedOut) {
-        Thread t = new Thread(() -> {
-            try {
-                Thread.sleep(timeout.toMillis());
-                timedOut.set(true);
-                client.close();
-            } catch (InterruptedException answered) {
-                // the answer came (or the call failed) first: nothing left to do
-                Thread.currentThread().interrupt();
-            } catch (IOException ignored) {
-                // closing is all we wanted; the caller reports the timeout
+        Thread t = new Thread(new Runnable() {
+            @Override
+            public void run() {
+                try {
+                    Thread.sleep(timeout.toMillis());
+                    timedOut.set(true);
+                    client.close();
+                } catch (InterruptedException answered) {
+                    // the answer came (or the call failed) first: nothing left to do
+                    Thread.currentThread().interrupt();
+                } catch (IOException ignored) {
+                    // closing is all we wanted; the caller reports the timeout
+                }
             }
         }, "mcpctl-timeout");
         t.setDaemon(true);

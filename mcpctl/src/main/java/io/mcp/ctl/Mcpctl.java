@@ -58,6 +58,11 @@ public final class Mcpctl implements Callable<Integer> {
     /** Runs one command line and returns its exit code; the caller flushes {@code out} and {@code err}. */
     static int run(String[] args, PrintWriter out, PrintWriter err, Duration timeout) {
         Context ctx = new Context(out, err, timeout);
+        Integer fast = FastPath.run(args, ctx);
+        if (fast != null) {
+            return fast;
+        }
+        ctx.root = null;
         CommandLine cl = new CommandLine(new Mcpctl(ctx).spec);
         cl.addSubcommand(new CommandLine(new ServicesCommand(ctx).spec));
         cl.addSubcommand(new CommandLine(new StatusCommand(ctx).spec));

@@ -40,15 +40,62 @@ public final class EventLog {
     }
 
     public synchronized void append(Event event) {
-        LOG.log("info".equals(event.level()) ? Level.INFO : Level.WARNING,
+        // logp: the source given, so that no stack walk looks for it.
+        LOG.logp("info".equals(event.level()) ? Level.INFO : Level.WARNING, EventLog.class.getName(), "append",
                 event.source() + " " + event.kind() + ": " + event.message());
         try {
-            byte[] line = (Json.MAPPER.writeValueAsString(event) + "\n").getBytes(StandardCharsets.UTF_8);
+            byte[] line = (toJson(event) + "\n").getBytes(StandardCharsets.UTF_8);
             Files.createDirectories(file.getParent());
             Files.write(file, line, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         } catch (IOException e) {
             LOG.log(Level.WARNING, "cannot write event to " + file, e);
         }
+    }
+
+    /**
+     * One event as a JSON object, written by hand: the same text the shared Jackson mapper writes
+     * (fields in record order, nulls left out), without loading Jackson in a process (the
+     * failsafe) that needs JSON for nothing else.
+     */
+    static String toJson(Event e) {
+        StringBuilder b = new StringBuilder(96 + (e.message() == null ? 0 : e.message().length()));
+        b.append('{');
+        field(b, "time", e.time());
+        field(b, "level", e.level());
+        field(b, "source", e.source());
+        field(b, "kind", e.kind());
+        field(b, "message", e.message());
+        return b.append('}').toString();
+    }
+
+    private static void field(StringBuilder b, String name, String value) {
+        if (value == null) {
+            return;
+        }
+        if (b.length() > 1) {
+            b.append(',');
+        }
+        b.append('"').append(name).append("\":\"");
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                case '\b' -> b.append("\\b");
+                case '\f' -> b.append("\\f");
+                default -> {
+                    if (c < 0x20) {
+                        b.append(String.format("\\u%04X", (int) c));
+                    } else {
+                        b.append(c);
+                    }
+                }
+            }
+        }
+        b.append('"');
     }
 
     /** The newest {@code max} events, oldest first; malformed lines are skipped. */

@@ -50,8 +50,10 @@ public final class PidWatcher implements AutoCloseable {
     private static final short POLLIN = 0x1;
     private static final int FALLBACK_POLL_MS = 100;
 
-    private final LibC libc;
-    private final Runtime runtime;
+    /** Bound by the watcher thread (a tenth of a second of jnr-ffi start-up off the caller's path); read after {@link #bound}. */
+    private LibC libc;
+    private Runtime runtime;
+    private final java.util.concurrent.CompletableFuture<Void> bound = new java.util.concurrent.CompletableFuture<>();
     private final Os os;
     private final Map<Long, Entry> entries = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
@@ -83,14 +85,33 @@ public final class PidWatcher implements AutoCloseable {
 
     public PidWatcher(Os os) {
         this.os = os;
-        this.libc = LibraryLoader.create(LibC.class).load("c");
-        this.runtime = Runtime.getRuntime(libc);
-        if (libc.pipe(wakeup) != 0) {
-            throw new IllegalStateException("pipe() failed: errno " + runtime.getLastError());
-        }
-        thread = new Thread(this::loop, "pid-watcher");
+        thread = new Thread(this::bindAndLoop, "pid-watcher");
         thread.setDaemon(true);
         thread.start();
+    }
+
+    private void bindAndLoop() {
+        try {
+            libc = LibraryLoader.create(LibC.class).load("c");
+            runtime = Runtime.getRuntime(libc);
+            if (libc.pipe(wakeup) != 0) {
+                throw new IllegalStateException("pipe() failed: errno " + runtime.getLastError());
+            }
+        } catch (RuntimeException | LinkageError e) {
+            bound.completeExceptionally(e);
+            return;
+        }
+        bound.complete(null);
+        loop();
+    }
+
+    /** Waits until the watcher thread has bound libc; rethrows what it failed with. */
+    private void awaitBound() {
+        try {
+            bound.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw new IllegalStateException("pid watcher unavailable: " + e.getCause(), e.getCause());
+        }
     }
 
     /**
@@ -99,6 +120,7 @@ public final class PidWatcher implements AutoCloseable {
      * another process.
      */
     public Watch watch(long pid, long startTime, Runnable onExit) {
+        awaitBound();
         int fd = (int) libc.syscall(SYS_PIDFD_OPEN, pid, 0);
         if (fd < 0 && runtime.getLastError() == 3 /* ESRCH */) {
             onExit.run();
@@ -200,6 +222,10 @@ public final class PidWatcher implements AutoCloseable {
             return;
         }
         closed = true;
+        if (bound.isCompletedExceptionally()) {
+            return;
+        }
+        awaitBound();
         wake();
         try {
             thread.join(2000);

@@ -47,6 +47,20 @@ public final class JsonLineClient implements Closeable {
         return Json.MAPPER.readValue(line, answerType);
     }
 
+    /**
+     * Sends one request line already written as JSON and returns the answer line as is: for a
+     * caller that reads it without Jackson (mcpctl's quickest listings).
+     */
+    public String callLine(String requestJson) throws IOException {
+        out.write((requestJson + "\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        String line = in.readLine();
+        if (line == null) {
+            throw new EOFException("connection closed before an answer came");
+        }
+        return line;
+    }
+
     /** Connects, asks once and disconnects. */
     public static <A> A callOnce(Path socket, Object request, Class<A> answerType) throws IOException {
         try (JsonLineClient c = connect(socket)) {

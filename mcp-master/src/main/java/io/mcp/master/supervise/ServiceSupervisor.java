@@ -598,7 +598,9 @@ public final class ServiceSupervisor {
         if (to != Phase.BACKOFF) {
             nextStartAt = null;
         }
-        LOG.info(name + ": " + from + " -> " + to + " (" + why + ")");
+        // logp: the source given, so that no stack walk looks for it (a start-up logs hundreds).
+        LOG.logp(java.util.logging.Level.INFO, ServiceSupervisor.class.getName(), "transition",
+                name + ": " + from + " -> " + to + " (" + why + ")");
         switch (to) {
             case BACKOFF, INVALID -> ctx.events().warning(name, to.state(), why);
             case STOPPING_SIGKILL -> ctx.events().warning(name, "sigkill", why);

@@ -1,0 +1,54 @@
+package io.mcp.forker;
+
+import io.mcp.core.paths.NodePaths;
+import io.mcp.core.proto.ForkerReply;
+import io.mcp.core.proto.ForkerRequest;
+import io.mcp.core.proto.JsonLineClient;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * The training run behind the class-data-sharing archive of {@code mcp-forker} (made by
+ * {@code bin/mcp} after each build, like {@code bin/mcpctl}'s): serves the requests a node's
+ * start-up sends (ping, a service spawned directly and through sh, an action list) on a socket in
+ * a temporary directory, so that the archive holds the classes a real forker loads. Not for
+ * users; exits 0, or non-zero and no archive is kept.
+ */
+public final class CdsWarmup {
+    private CdsWarmup() {
+    }
+
+    public static void main(String[] unused) throws Exception {
+        Path root = Files.createTempDirectory("mcp-forker-warmup");
+        try {
+            NodePaths paths = new NodePaths(root).ensureLayout();
+            try (ForkerServer server = new ForkerServer(paths)) {
+                String log = paths.serviceLog("warmup").toString();
+                for (ForkerRequest r : List.of(ForkerRequest.ping(),
+                        new ForkerRequest(ForkerRequest.SPAWN, "warmup", null, "/bin/true", null, null, null,
+                                root.toString(), 1000, paths.foregroundPidFile("warmup").toString(), log),
+                        new ForkerRequest(ForkerRequest.SPAWN, "warmup", null, "true && exit 0", null, null, null,
+                                root.toString(), 1000, paths.foregroundPidFile("warmup").toString(), log),
+                        new ForkerRequest(ForkerRequest.RUN, "warmup", List.of("true", "exit 3"), null, null, null,
+                                null, root.toString(), 1000, null, log))) {
+                    JsonLineClient.callOnce(server.socket(), r, ForkerReply.class);
+                }
+            }
+        } finally {
+            delete(root);
+        }
+        System.exit(0);
+    }
+
+    private static void delete(Path dir) throws IOException {
+        try (Stream<Path> all = Files.walk(dir)) {
+            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}
