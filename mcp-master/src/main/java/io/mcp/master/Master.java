@@ -10,6 +10,7 @@ import io.mcp.core.proto.JsonLineServer;
 import io.mcp.master.catalog.DirectoryWatch;
 import io.mcp.master.catalog.ServiceCatalog;
 import io.mcp.master.cluster.ClusterNode;
+import io.mcp.master.config.ConfigWatch;
 import io.mcp.master.control.ControlHandler;
 import io.mcp.master.forker.ForkerClient;
 import io.mcp.master.override.ServiceOverrides;
@@ -55,6 +56,7 @@ public final class Master implements AutoCloseable {
     private final ForkerClient forker;
     private final ServiceCatalog catalog;
     private final Supervision supervision;
+    private final ConfigWatch configWatch;
     private final DirectoryWatch directoryWatch;
     private final JsonLineServer<ControlRequest, ControlReply> control;
     private final AtomicBoolean scanPending = new AtomicBoolean();
@@ -73,12 +75,14 @@ public final class Master implements AutoCloseable {
         supervision = new Supervision(ctx, initial);
         ServiceOverrides overrides = new ServiceOverrides(paths);
         catalog = new ServiceCatalog(paths, overrides, supervision);
+        configWatch = new ConfigWatch(paths, supervision, forker, events, loop, settings.actionTimeout());
         onLoop(() -> {
             catalog.scan();
+            configWatch.scan();
             return null;
         });
-        directoryWatch = new DirectoryWatch(List.of(paths.servicesDir(), paths.serviceOverridesDir()),
-                this::scheduleScan);
+        directoryWatch = new DirectoryWatch(List.of(paths.servicesDir(), paths.serviceOverridesDir(),
+                paths.filesDir()), this::scheduleScan);
         long every = settings.safetyNetInterval().toMillis();
         loop.scheduleWithFixedDelay(this::safetyNet, every, every, TimeUnit.MILLISECONDS);
         control = new JsonLineServer<>(paths.controlSocket(), "rw-rw----", ControlRequest.class,
@@ -90,6 +94,11 @@ public final class Master implements AutoCloseable {
 
     public Supervision supervision() {
         return supervision;
+    }
+
+    /** Whether a file under {@code override/} is kept on this node only ({@code notify="0"}). */
+    public boolean localOnlyOverride(String overrideRelative) {
+        return configWatch.localOnly(overrideRelative);
     }
 
     /**
@@ -123,6 +132,7 @@ public final class Master implements AutoCloseable {
             loop.schedule(() -> {
                 scanPending.set(false);
                 catalog.scan();
+                configWatch.scan();
             }, SCAN_DEBOUNCE_MS, TimeUnit.MILLISECONDS);
         }
     }
@@ -131,6 +141,7 @@ public final class Master implements AutoCloseable {
     private void safetyNet() {
         try {
             catalog.scan();
+            configWatch.scan();
             supervision.reconcileAll();
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "periodic pass failed", e);
@@ -154,6 +165,7 @@ public final class Master implements AutoCloseable {
         control.close();
         try {
             directoryWatch.close();
+            configWatch.close();
         } catch (IOException ignored) {
             // closing a watch service does not fail in a way we can act on
         }

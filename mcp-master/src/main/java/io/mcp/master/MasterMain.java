@@ -65,6 +65,7 @@ public final class MasterMain {
         ClusterNode cluster = new ClusterNode(config, embedded != null ? embedded.connectString() : config.connect(),
                 feed);
         OverrideSync sync = new OverrideSync(paths, cluster, events, Clock.systemUTC());
+        sync.keepLocal(master::localOnlyOverride);
         feed.attach(cluster, sync);
         master.attachCluster(cluster);
         cluster.start();

@@ -48,6 +48,64 @@ class OverrideSyncMasterTest {
         return new ClusterConfig("test", id, TWO, connect, Duration.ofSeconds(2), 2181, "127.0.0.1");
     }
 
+    /** Starts {@code node}'s master and makes it a member of the cluster, wired as MasterMain does. */
+    private OverrideSync joinCluster(TestNode node, ClusterConfig config) throws Exception {
+        node.startMaster(Conditions.UNKNOWN);
+        ConditionsFeed feed = new ConditionsFeed(node.master());
+        ClusterNode cluster = add(new ClusterNode(config, config.connect(), feed));
+        OverrideSync sync = new OverrideSync(node.paths, cluster,
+                new EventLog(node.paths.eventsLog(), Clock.systemUTC()), Clock.systemUTC());
+        sync.keepLocal(node.master()::localOnlyOverride);
+        feed.attach(cluster, sync);
+        node.master().attachCluster(cluster);
+        cluster.start();
+        add(sync).start();
+        return sync;
+    }
+
+    @Test
+    void anOverrideWrittenOnNodeOneReachesNodesTwoAndThreeAndTheirChangeActionsRun() throws Exception {
+        TestingServer server = add(new TestingServer());
+        List<String> three = List.of("1", "2", "3");
+        List<TestNode> nodes = new java.util.ArrayList<>();
+        List<OverrideSync> syncs = new java.util.ArrayList<>();
+        for (String id : three) {
+            TestNode node = add(new TestNode(tmp.resolve("node" + id)).startForker());
+            Files.writeString(node.paths.filesDir().resolve("app.xml"), """
+                    <file path="override/app.conf">
+                      <actionlist name="change"><action>cat override/app.conf >> applied.log</action></actionlist>
+                    </file>
+                    """);
+            Files.writeString(node.paths.filesDir().resolve("tuning.xml"), """
+                    <file path="override/a-tuning.conf" notify="0">
+                      <actionlist name="change"><action>true</action></actionlist>
+                    </file>
+                    """);
+            nodes.add(node);
+            syncs.add(joinCluster(node, new ClusterConfig("test", id, three, server.getConnectString(),
+                    Duration.ofSeconds(2), 2181, "127.0.0.1")));
+        }
+        TestNode.await(() -> syncs.stream().allMatch(OverrideSync::inSync), () -> "three nodes in sync");
+
+        Path node1 = nodes.get(0).paths.overrideDir();
+        // notify="0", and sorted before app.conf: published first if it were published at all.
+        Files.writeString(node1.resolve("a-tuning.conf"), "node 1 only\n");
+        Path tmpFile = Files.writeString(node1.resolve(".app.conf.swp"), "workers = 8\n");
+        Files.move(tmpFile, node1.resolve("app.conf"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        byte[] written = Files.readAllBytes(node1.resolve("app.conf"));
+
+        for (TestNode node : nodes) {
+            TestNode.await(() -> Arrays.equals(written, read(node.paths.overrideDir().resolve("app.conf"))),
+                    () -> "override/app.conf on " + node.paths.root());
+            TestNode.await(() -> Arrays.equals(written, read(node.paths.root().resolve("applied.log"))),
+                    () -> "the change action to have run once on " + node.paths.root());
+        }
+        for (TestNode node : nodes.subList(1, 3)) {
+            assertEquals(null, read(node.paths.overrideDir().resolve("a-tuning.conf")),
+                    "a notify=\"0\" file stays on its node");
+        }
+    }
+
     @Test
     void anEnableOnNodeOneStartsTheServiceOnNodeTwo() throws Exception {
         TestingServer server = add(new TestingServer());
@@ -64,15 +122,7 @@ class OverrideSyncMasterTest {
         // Node 2: a real forker and master, fed conditions as MasterMain does.
         TestNode node2 = add(new TestNode(tmp.resolve("node2")).startForker());
         node2.define("x.xml", node2.foreground("x", false, "require-post-ifs"));
-        node2.startMaster(Conditions.UNKNOWN);
-        ConditionsFeed feed = new ConditionsFeed(node2.master());
-        ClusterNode cluster2 = add(new ClusterNode(config("2", connect), connect, feed));
-        OverrideSync sync2 = new OverrideSync(node2.paths, cluster2,
-                new EventLog(node2.paths.eventsLog(), Clock.systemUTC()), Clock.systemUTC());
-        feed.attach(cluster2, sync2);
-        node2.master().attachCluster(cluster2);
-        cluster2.start();
-        add(sync2).start();
+        OverrideSync sync2 = joinCluster(node2, config("2", connect));
         node2.awaitState("x", "stopped");
         TestNode.await(() -> sync1.inSync() && sync2.inSync(), () -> "both nodes in sync");
 

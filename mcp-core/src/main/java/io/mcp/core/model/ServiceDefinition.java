@@ -32,6 +32,7 @@ public class ServiceDefinition {
     @XmlElement public ProcessSpec process;
     @XmlElement(name = "actionlist") public List<ActionList> actionlists = new ArrayList<>();
     @XmlElement public RestartSpec restart;
+    @XmlElement(name = "config") public List<ConfigSpec> configs = new ArrayList<>();
 
     @XmlAnyElement public List<Object> unknownElements = new ArrayList<>();
     @XmlAnyAttribute public Map<QName, String> unknownAttributes = new HashMap<>();

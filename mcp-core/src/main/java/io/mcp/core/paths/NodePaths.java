@@ -105,6 +105,16 @@ public final class NodePaths {
         return logDir().resolve("services").resolve(service + ".log");
     }
 
+    /** stdout and stderr of the change actions of {@code files.d/NAME.xml}. */
+    public Path fileActionsLog(String name) {
+        return logDir().resolve("files").resolve(name + ".log");
+    }
+
+    /** The content (md5) of every watched config file when its change actions last ran. */
+    public Path configState() {
+        return varDir().resolve("config-state.json");
+    }
+
     public Path processLog(String process) {
         return logDir().resolve(process + ".log");
     }
@@ -119,7 +129,7 @@ public final class NodePaths {
     public NodePaths ensureLayout() {
         try {
             for (Path dir : new Path[] {servicesDir(), filesDir(), serviceOverridesDir(), runDir().resolve("services"),
-                    logDir().resolve("services"), zkDataDir()}) {
+                    logDir().resolve("services"), logDir().resolve("files"), zkDataDir()}) {
                 Files.createDirectories(dir);
             }
         } catch (IOException e) {

@@ -48,6 +48,15 @@ public final class ServiceDefinitions {
                 throw new XmlException(file, 0, "<restart>: " + e.getMessage());
             }
         }
+        for (var config : def.configs) {
+            if (config.path == null || config.path.isBlank()) {
+                throw new XmlException(file, 0, "<config> of service '" + def.name + "' has no path attribute");
+            }
+            if (config.onChange != null && def.actionList(config.onChange).isEmpty()) {
+                throw new XmlException(file, 0, "<config path='" + config.path + "'> of service '" + def.name
+                        + "' names on-change actionlist '" + config.onChange + "', which is not defined");
+            }
+        }
         for (var env : def.process.env) {
             if (env.name == null || !env.name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
                 throw new XmlException(file, 0, "<env> name '" + env.name + "' is not a valid variable name");

@@ -36,6 +36,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.stream.Stream;
@@ -92,6 +93,7 @@ public final class OverrideSync implements AutoCloseable {
     private final org.apache.curator.framework.state.ConnectionStateListener connectionListener =
             this::connectionChanged;
     private TreeWatch watch;
+    private volatile Predicate<String> localOnly = rel -> false;
 
     // Owned by the sync thread.
     private final Map<String, Mlist.Entry> mlist = new TreeMap<>();
@@ -138,6 +140,14 @@ public final class OverrideSync implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+    }
+
+    /**
+     * Files under {@code override/} that stay on this node: neither published nor overwritten from
+     * the cluster ({@code files.d} definitions with {@code notify="0"}). Relative paths, {@code /}.
+     */
+    public void keepLocal(Predicate<String> relativePaths) {
+        localOnly = relativePaths;
     }
 
     /** Adds a listener told, on the sync thread, every time {@link #inSync()} changes. */
@@ -379,6 +389,9 @@ public final class OverrideSync implements AutoCloseable {
 
     /** One attempt; false when a compare-and-set lost the race and the attempt must be repeated. */
     private boolean reconcileOnce(String rel) throws Exception {
+        if (localOnly.test(rel)) {
+            return true;
+        }
         Path file = fileOf(rel);
         try {
             ZkLayout.encodeOverride(rel);

@@ -3,6 +3,7 @@ package io.mcp.master.supervise;
 import io.mcp.core.control.ServiceStatus;
 import io.mcp.core.control.ServiceStatus.ActionResult;
 import io.mcp.core.model.ActionList;
+import io.mcp.core.model.ConfigSpec;
 import io.mcp.core.model.ProcessSpec;
 import io.mcp.core.model.RestartSpec;
 import io.mcp.core.model.ServiceDefinition;
@@ -223,6 +224,43 @@ public final class ServiceSupervisor {
             conditions = now;
             reconcile();
         }
+    }
+
+    // ---- its configuration ----
+
+    /**
+     * The content of one of the service's {@code <config>} files changed: runs the actionlist it
+     * names while the service runs (a stopped service reads the file when it starts). Completes,
+     * on the loop, when the actions are done.
+     */
+    public CompletableFuture<Void> configChanged(Path config, String listName) {
+        if (phase != Phase.RUNNING || def == null || listName == null) {
+            LOG.info(name + ": " + config + " changed; not running " + listName + " while " + phase);
+            return CompletableFuture.completedFuture(null);
+        }
+        List<String> commands = def.actionList(listName).map(ActionList::commands).orElse(List.of());
+        if (commands.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        ctx.forker().send(request(ForkerRequest.RUN, commands, null)).whenComplete((r, err) -> ctx.loop().execute(() -> {
+            ForkerReply reply = r != null ? r : ForkerReply.failure(String.valueOf(err));
+            remember(listName, reply);
+            if (reply.ok()) {
+                ctx.events().info(name, "config", config + " changed; '" + listName + "' ran");
+            } else {
+                ctx.events().warning(name, "config", config + " changed; '" + listName + "' failed: "
+                        + reply.summary() + tail(reply));
+            }
+            publish();
+            done.complete(null);
+        }));
+        return done;
+    }
+
+    /** The {@code <config>} files of the current definition, with the actionlist each names. */
+    public List<ConfigSpec> configs() {
+        return def == null ? List.of() : def.configs;
     }
 
     // ---- starting ----

@@ -1,6 +1,7 @@
 package io.mcp.master.supervise;
 
 import io.mcp.core.control.ServiceStatus;
+import io.mcp.core.model.ConfigSpec;
 import io.mcp.core.model.ServiceDefinition;
 import io.mcp.core.xml.XmlException;
 import io.mcp.master.catalog.ServiceCatalog;
@@ -9,6 +10,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -70,6 +73,23 @@ public final class Supervision implements ServiceCatalog.Listener {
     /** A periodic pass: anything whose decision may have changed without an event is decided again. */
     public void reconcileAll() {
         services.values().forEach(ServiceSupervisor::reconcile);
+    }
+
+    /** Every service's {@code <config>} files, by service. */
+    public Map<String, List<ConfigSpec>> configs() {
+        Map<String, List<ConfigSpec>> all = new TreeMap<>();
+        services.forEach((name, s) -> {
+            if (!s.configs().isEmpty()) {
+                all.put(name, s.configs());
+            }
+        });
+        return all;
+    }
+
+    /** One of {@code service}'s config files changed; see {@link ServiceSupervisor#configChanged}. */
+    public CompletableFuture<Void> configChanged(String service, Path config, String listName) {
+        ServiceSupervisor s = services.get(service);
+        return s == null ? CompletableFuture.completedFuture(null) : s.configChanged(config, listName);
     }
 
     public List<ServiceStatus> statuses() {

@@ -1,0 +1,418 @@
+package io.mcp.master.config;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import io.mcp.core.event.EventLog;
+import io.mcp.core.model.ActionList;
+import io.mcp.core.model.ConfigSpec;
+import io.mcp.core.model.FileDefinition;
+import io.mcp.core.paths.NodePaths;
+import io.mcp.core.proto.ForkerReply;
+import io.mcp.core.proto.ForkerRequest;
+import io.mcp.core.proto.Json;
+import io.mcp.core.xml.FileDefinitions;
+import io.mcp.core.xml.XmlException;
+import io.mcp.master.forker.ForkerClient;
+import io.mcp.master.supervise.Supervision;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchEvent;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The configuration files this node watches, from {@code files.d/*.xml} and from the services'
+ * {@code <config>} elements, and their change actions. When a watched file's content changes
+ * (edited here, or written by the override sync from another node), a {@code files.d} file's
+ * {@code change} actionlist runs through the forker and a service's {@code on-change}
+ * actionlist runs if the service is running.
+ *
+ * <p>Changes are told by content (md5), not by time stamps, so a write of the same bytes runs
+ * nothing. The content each file had when its actions last ran is kept in
+ * {@code var/config-state.json}: a file that changed while the master was down runs its actions
+ * when the master comes back, while a file seen for the first time only sets the starting point.
+ * A file renamed into place (editors, the override sync) is acted on at once; one written in
+ * place waits until it has been quiet for a moment, so that actions never read it half written.
+ *
+ * <p>All state lives on the supervision loop; the watch thread only posts to it.
+ */
+public final class ConfigWatch implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(ConfigWatch.class.getName());
+    private static final long QUIET_MS = 15;
+    private static final String SOURCE = NodePaths.MASTER;
+
+    /** Something that acts when a file changes. */
+    private sealed interface Trigger {
+    }
+
+    /** {@code files.d/NAME.xml}. */
+    private record FileTrigger(String name, FileDefinition def) implements Trigger {
+    }
+
+    /** A service's {@code <config path= on-change=>}. */
+    private record ServiceTrigger(String service, String listName) implements Trigger {
+    }
+
+    /** What a file looked like when last hashed, to skip hashing when nothing changed. */
+    private record Stamp(Object key, long mtime, long size) {
+    }
+
+    /** A files.d definition file as last read: the good definition, or the last good one after an error. */
+    private record Known(Stamp stamp, FileDefinition def) {
+    }
+
+    /** One watched file. */
+    private static final class Tracked {
+        String md5;
+        Stamp stamp;
+        boolean busy;
+        boolean again;
+    }
+
+    private final NodePaths paths;
+    private final Supervision supervision;
+    private final ForkerClient forker;
+    private final EventLog events;
+    private final ScheduledExecutorService loop;
+    private final Duration actionTimeout;
+    private final WatchService watcher;
+    private final Thread watchThread;
+
+    // On the loop.
+    private final Map<Path, Known> definitions = new HashMap<>();
+    private final Map<Path, List<Trigger>> watched = new HashMap<>();
+    private final Map<Path, Tracked> tracked = new HashMap<>();
+    private final Map<String, String> acted; // file -> md5 when its actions last ran (or first seen)
+    private volatile Set<String> localOnly = Set.of();
+
+    // Shared with the watch thread.
+    private final Map<Path, WatchKey> keys = new ConcurrentHashMap<>();
+    private volatile Set<Path> watchedFiles = Set.of();
+    private final Map<Path, ScheduledFuture<?>> quieting = new ConcurrentHashMap<>();
+
+    public ConfigWatch(NodePaths paths, Supervision supervision, ForkerClient forker, EventLog events,
+            ScheduledExecutorService loop, Duration actionTimeout) throws IOException {
+        this.paths = paths;
+        this.supervision = supervision;
+        this.forker = forker;
+        this.events = events;
+        this.loop = loop;
+        this.actionTimeout = actionTimeout;
+        this.acted = loadState();
+        this.watcher = FileSystems.getDefault().newWatchService();
+        this.watchThread = new Thread(this::watchEvents, "config-watch");
+        watchThread.setDaemon(true);
+        watchThread.start();
+    }
+
+    /**
+     * Paths relative to {@code override/} (with {@code /}) that a {@code files.d} definition keeps
+     * on this node only ({@code notify="0"}): the override sync leaves them alone. Any thread.
+     */
+    public boolean localOnly(String overrideRelative) {
+        return localOnly.contains(overrideRelative);
+    }
+
+    /**
+     * On the loop: reads {@code files.d/} again, collects the services' config files, watches
+     * what is new and checks every watched file (a safety net for missed events).
+     */
+    public void scan() {
+        scanDefinitions();
+        Map<Path, List<Trigger>> now = new HashMap<>();
+        Set<String> keepLocal = new java.util.HashSet<>();
+        Path override = paths.overrideDir().toAbsolutePath().normalize();
+        definitions.forEach((xml, known) -> {
+            if (known.def != null) {
+                Path file = target(known.def.path);
+                now.computeIfAbsent(file, f -> new ArrayList<>()).add(new FileTrigger(baseName(xml), known.def));
+                if (!known.def.propagates() && file.startsWith(override)) {
+                    keepLocal.add(override.relativize(file).toString().replace(file.getFileSystem().getSeparator(), "/"));
+                }
+            }
+        });
+        supervision.configs().forEach((service, configs) -> {
+            for (ConfigSpec c : configs) {
+                now.computeIfAbsent(target(c.path), f -> new ArrayList<>()).add(new ServiceTrigger(service, c.onChange));
+            }
+        });
+        localOnly = Set.copyOf(keepLocal);
+        watched.clear();
+        watched.putAll(now);
+        watchedFiles = Set.copyOf(now.keySet());
+        tracked.keySet().retainAll(now.keySet());
+        if (acted.keySet().retainAll(now.keySet().stream().map(Path::toString).toList())) {
+            saveState();
+        }
+        updateDirectoryWatches();
+        for (Path file : now.keySet()) {
+            check(file);
+        }
+    }
+
+    private Path target(String configured) {
+        return paths.resolveConfigured(configured.trim()).toAbsolutePath().normalize();
+    }
+
+    private void scanDefinitions() {
+        Map<Path, Stamp> present = new HashMap<>();
+        Path dir = paths.filesDir();
+        if (Files.isDirectory(dir)) {
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.xml")) {
+                for (Path f : ds) {
+                    Stamp s = stamp(f);
+                    if (!f.getFileName().toString().startsWith(".") && s != null) {
+                        present.put(f, s);
+                    }
+                }
+            } catch (IOException e) {
+                LOG.log(Level.WARNING, "cannot list " + dir, e);
+            }
+        }
+        definitions.keySet().retainAll(present.keySet());
+        present.forEach((f, stamp) -> {
+            Known before = definitions.get(f);
+            if (before != null && stamp.equals(before.stamp)) {
+                return;
+            }
+            try {
+                definitions.put(f, new Known(stamp, FileDefinitions.load(f, paths)));
+            } catch (XmlException e) {
+                FileDefinition lastGood = before == null ? null : before.def;
+                definitions.put(f, new Known(stamp, lastGood));
+                events.alert(SOURCE, "invalid", e.getMessage()
+                        + (lastGood != null ? " (still watching " + lastGood.path + " as before)" : ""));
+            }
+        });
+    }
+
+    /** On the loop: compares one file with what its actions last saw, and runs them if it changed. */
+    private void check(Path file) {
+        List<Trigger> triggers = watched.get(file);
+        if (triggers == null) {
+            return;
+        }
+        Tracked t = tracked.computeIfAbsent(file, f -> new Tracked());
+        Stamp stamp = stamp(file);
+        if (t.stamp != null && Objects.equals(stamp, t.stamp)) {
+            return;
+        }
+        String md5 = stamp == null ? null : md5(file);
+        t.stamp = stamp;
+        String key = file.toString();
+        if (!acted.containsKey(key)) {
+            // First sight: the starting point, not a change.
+            acted.put(key, md5 == null ? "" : md5);
+            saveState();
+            return;
+        }
+        if (Objects.equals(acted.get(key), md5 == null ? "" : md5)) {
+            return;
+        }
+        acted.put(key, md5 == null ? "" : md5);
+        saveState();
+        if (t.busy) {
+            t.again = true; // the running actions saw older content: run once more after them
+        } else {
+            run(file, t);
+        }
+    }
+
+    private void run(Path file, Tracked t) {
+        t.busy = true;
+        List<CompletableFuture<Void>> runs = new ArrayList<>();
+        for (Trigger trigger : watched.getOrDefault(file, List.of())) {
+            if (trigger instanceof FileTrigger f) {
+                runs.add(runChange(file, f));
+            } else if (trigger instanceof ServiceTrigger s) {
+                runs.add(supervision.configChanged(s.service, file, s.listName));
+            }
+        }
+        CompletableFuture.allOf(runs.toArray(CompletableFuture[]::new)).whenComplete((ok, err) -> loop.execute(() -> {
+            t.busy = false;
+            if (t.again && watched.containsKey(file)) {
+                t.again = false;
+                run(file, t);
+            }
+        }));
+    }
+
+    private CompletableFuture<Void> runChange(Path file, FileTrigger trigger) {
+        List<String> commands = trigger.def.changeActions().map(ActionList::commands).orElse(List.of());
+        ForkerRequest request = new ForkerRequest(ForkerRequest.RUN, "files.d/" + trigger.name, commands, null,
+                null, trigger.def.user, trigger.def.group, paths.root().toString(), actionTimeout.toMillis(), null,
+                paths.fileActionsLog(trigger.name).toString());
+        LOG.info("files.d/" + trigger.name + ": " + file + " changed; running its change actions");
+        return forker.send(request).thenAccept(reply -> {
+            if (reply.ok()) {
+                events.info("files.d/" + trigger.name, "changed", file + " changed; change actions ran");
+            } else {
+                events.warning("files.d/" + trigger.name, "changed", file + " changed; change actions failed: "
+                        + reply.summary() + lastLine(reply));
+            }
+        });
+    }
+
+    private static String lastLine(ForkerReply reply) {
+        String out = reply.outputTail();
+        if (out == null || out.isBlank()) {
+            return "";
+        }
+        String[] lines = out.strip().split("\n");
+        return "; output: " + lines[lines.length - 1];
+    }
+
+    // ---- watching directories ----
+
+    private void updateDirectoryWatches() {
+        Set<Path> dirs = new java.util.HashSet<>();
+        for (Path f : watchedFiles) {
+            if (f.getParent() != null && Files.isDirectory(f.getParent())) {
+                dirs.add(f.getParent());
+            }
+        }
+        keys.entrySet().removeIf(e -> {
+            if (!dirs.contains(e.getKey()) || !e.getValue().isValid()) {
+                e.getValue().cancel();
+                return true;
+            }
+            return false;
+        });
+        for (Path dir : dirs) {
+            if (!keys.containsKey(dir)) {
+                try {
+                    keys.put(dir, dir.register(watcher, StandardWatchEventKinds.ENTRY_CREATE,
+                            StandardWatchEventKinds.ENTRY_DELETE, StandardWatchEventKinds.ENTRY_MODIFY));
+                } catch (IOException e) {
+                    LOG.log(Level.FINE, "cannot watch " + dir + "; the periodic pass covers it", e);
+                }
+            }
+        }
+    }
+
+    private void watchEvents() {
+        try {
+            while (true) {
+                WatchKey key = watcher.take();
+                Path dir = (Path) key.watchable();
+                for (WatchEvent<?> event : key.pollEvents()) {
+                    if (!(event.context() instanceof Path name)) {
+                        continue; // overflow: the periodic pass catches up
+                    }
+                    Path file = dir.resolve(name);
+                    if (watchedFiles.contains(file)) {
+                        fileEvent(file, event.kind() == StandardWatchEventKinds.ENTRY_MODIFY);
+                    }
+                }
+                key.reset();
+            }
+        } catch (InterruptedException | ClosedWatchServiceException e) {
+            LOG.fine("config watch ended");
+        }
+    }
+
+    private void fileEvent(Path file, boolean writtenInPlace) {
+        try {
+            ScheduledFuture<?> before = quieting.remove(file);
+            if (before != null) {
+                before.cancel(false);
+            }
+            if (writtenInPlace) {
+                quieting.put(file, loop.schedule(() -> {
+                    quieting.remove(file);
+                    check(file);
+                }, QUIET_MS, TimeUnit.MILLISECONDS));
+            } else {
+                loop.execute(() -> check(file));
+            }
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            // the master is stopping
+        }
+    }
+
+    // ---- files ----
+
+    private static Stamp stamp(Path file) {
+        try {
+            BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+            return a.isRegularFile() ? new Stamp(a.fileKey(), a.lastModifiedTime().to(TimeUnit.NANOSECONDS), a.size())
+                    : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static String md5(Path file) {
+        try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("MD5"))) {
+            in.transferTo(java.io.OutputStream.nullOutputStream());
+            return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (IOException e) {
+            LOG.log(Level.FINE, "cannot read " + file, e);
+            return null;
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("no MD5", e);
+        }
+    }
+
+    private Map<String, String> loadState() {
+        Path file = paths.configState();
+        try {
+            return new TreeMap<>(Json.MAPPER.readValue(file.toFile(), new TypeReference<Map<String, String>>() { }));
+        } catch (NoSuchFileException | java.io.FileNotFoundException e) {
+            return new TreeMap<>();
+        } catch (IOException e) {
+            LOG.warning("cannot read " + file + " (" + e.getMessage() + "); every watched file starts afresh");
+            return new TreeMap<>();
+        }
+    }
+
+    private void saveState() {
+        Path file = paths.configState();
+        Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
+        try {
+            Json.MAPPER.writeValue(tmp.toFile(), acted);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "cannot write " + file, e);
+        }
+    }
+
+    private static String baseName(Path f) {
+        String n = f.getFileName().toString();
+        return n.endsWith(".xml") ? n.substring(0, n.length() - 4) : n;
+    }
+
+    @Override
+    public void close() throws IOException {
+        watcher.close();
+    }
+}
