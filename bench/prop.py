@@ -193,6 +193,19 @@ def free_port():
     return port
 
 
+def cpu_ticks(pids):
+    """utime + stime of whole processes, in clock ticks."""
+    total = 0
+    for pid in pids:
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+
+
 def zk_srvr(port):
     """The server's `srvr` answer, or None while it does not serve."""
     try:
@@ -348,9 +361,11 @@ class Prop:
                 time.sleep(0.005)
         self.collect_execs(first_exec)
         out = {}
+        forks = getattr(self.h.ev, "forks", {})
         for node, (mono, pid) in found.items():
             ex = first_exec.get(pid)
-            out[node] = (ex, "exec") if ex and ex <= mono else (mono, "prop-mark")
+            fork = forks.get(pid, (None,))[0]
+            out[node] = ((ex, "exec") if ex and ex <= mono else (mono, "prop-mark")) + (fork,)
         return out
 
     # -- 1. three real nodes --
@@ -367,7 +382,7 @@ class Prop:
                     '  <member id="1"/><member id="2"/><member id="3"/>\n</cluster>\n' % (CLUSTER, connect, n))
         marks = os.path.join(self.dir, "marks-node%d.log" % n)
         with open(os.path.join(root, "files.d", "bench.xml"), "w") as f:
-            f.write('<file path="override/%s" notify="1">\n  <actionlist name="change"><action>exec %s %s %s'
+            f.write('<file path="override/%s" notify="1">\n  <actionlist name="change"><action>%s %s %s'
                     '</action></actionlist>\n</file>\n' % (FILE, self.mark, marks, os.path.join(root, "override", FILE)))
         return marks
 
@@ -401,14 +416,21 @@ class Prop:
                     raise RuntimeError("three MCP nodes not in quorum within 90 s (see %s/node*/mcp.log)" % self.dir)
                 time.sleep(0.5)
             log("prop: three MCP nodes in quorum on %s" % connect)
+            pids = {}
+            for n in (1, 2, 3):
+                run = os.path.join(self.node_root(n), "var", "run")
+                for x in ("master", "forker"):
+                    pids["node%d mcp-%s" % (n, x)] = [int(open(os.path.join(run, "mcp-%s.pid" % x)).read().strip())]
+            pids["zookeeper"] = [self.zk.pid]
             return self.measure(self.node_root(1), [self.node_root(2), self.node_root(3)], self.cfg["writes"],
-                                marks, connect, CLUSTER, None)
+                                marks, connect, CLUSTER, None, pids)
         finally:
             for p in procs:
                 stop(self.h, p)
 
-    def measure(self, writer_root, target_roots, writes, marks, connect, cluster, probe_proc):
-        """Warm-up writes, then `writes` measured ones, from writer_root to target_roots."""
+    def measure(self, writer_root, target_roots, writes, marks, connect, cluster, probe_proc, cpu_groups):
+        """Warm-up writes, then `writes` measured ones, from writer_root to target_roots. cpu_groups:
+        {name: [pid]} whose CPU time per write is measured (their idle rate subtracted)."""
         ino = Inotify()
         own_probe = probe_proc is None  # else it is PropSim sim, which runs the probe too and said ready
         if own_probe:
@@ -425,7 +447,15 @@ class Prop:
             writer = os.path.join(writer_root, "override")
             rounds, failures, first_exec = [], 0, {}
             total = self.cfg["warmup"] + writes
+            tck = os.sysconf("SC_CLK_TCK")
+            cpu = {}
             for i in range(total):
+                if i == self.cfg["warmup"]:
+                    # The idle rate of the processes measured, then their CPU over the measured writes.
+                    idle0, t_idle = {k: cpu_ticks(v) for k, v in cpu_groups.items()}, time.monotonic()
+                    time.sleep(3)
+                    idle = {k: (cpu_ticks(v) - idle0[k]) / (time.monotonic() - t_idle) for k, v in cpu_groups.items()}
+                    cpu0, t_cpu = {k: cpu_ticks(v) for k, v in cpu_groups.items()}, time.monotonic()
                 time.sleep(self.cfg["gap_s"])
                 deadline = 30 if i == 0 else 10
                 t0, arrived, pub, tag, _ = self.write_round(writer, targets, ino, probe, deadline)
@@ -449,9 +479,19 @@ class Prop:
                 rec = {"bytes_last_ms": arr[-1], "bytes_first_ms": arr[0], "bytes_median_ms": statistics.median(arr),
                        "pub_ms": (pub - t0) / 1e6 if pub else None}
                 if marks:
-                    rec["action_ms"] = {str(n): round((ts - t0) / 1e6, 3) for n, (ts, _) in acts.items()}
-                    rec["action_how"] = sorted({how for _, how in acts.values()})
+                    rec["action_ms"] = {str(n): round((ts - t0) / 1e6, 3) for n, (ts, _, _) in acts.items()}
+                    rec["action_fork_ms"] = {str(n): round((f - t0) / 1e6, 3) for n, (_, _, f) in acts.items() if f}
+                    rec["action_how"] = sorted({how for _, how, _ in acts.values()})
+                    arrived_at = {str(k + 2): (v - t0) / 1e6 for k, v in arrived.items()}  # targets: nodes 2, 3
+                    rec["bytes_to_action_fork_ms"] = [round(rec["action_fork_ms"][n] - a, 3)
+                                                      for n, a in arrived_at.items() if n in rec["action_fork_ms"]]
                 rounds.append(rec)
+            el = time.monotonic() - t_cpu
+            n = max(1, len(rounds))
+            for k, v in cpu_groups.items():
+                busy = cpu_ticks(v) - cpu0[k] - idle[k] * el
+                cpu[k] = round(max(0.0, busy) / tck * 1000 / n, 2)
+            self.r.setdefault("cpu_ms_per_write", {})[cluster] = cpu
             return rounds, failures, ino.overflow
         finally:
             ino.close()
@@ -474,7 +514,8 @@ class Prop:
             lines.wait_for("ready", 180)
             log("prop: %d simulated nodes in sync after %.1f s" % (n, time.monotonic() - t))
             roots = [os.path.join(d, "node%d" % i) for i in range(1, n + 1)]
-            return self.measure(roots[0], roots[1:], self.cfg["writes50"], None, connect, SIM_CLUSTER, p)
+            return self.measure(roots[0], roots[1:], self.cfg["writes50"], None, connect, SIM_CLUSTER, p,
+                                {"sim_jvm": [p.pid], "zookeeper": [self.zk.pid]})
         finally:
             stop(self.h, p, graceful=True)
 
@@ -537,6 +578,11 @@ class Prop:
             out["actions_last_ms"] = summary(both)
             out["action_writer_ms"] = summary([a["1"] for a in acts if "1" in a])
             out["action_how"] = sorted({h for r in rounds for h in r.get("action_how", [])})
+            # Where the action's time goes on the receiving nodes (netlink fork and exec events).
+            out["bytes_to_action_fork_ms"] = summary([x for r in rounds for x in r.get("bytes_to_action_fork_ms", [])])
+            out["action_fork_to_exec_ms"] = summary([r["action_ms"][n] - f for r in rounds
+                                                     for n, f in r.get("action_fork_ms", {}).items()
+                                                     if n in r["action_ms"] and n != "1"])
         return out
 
 
