@@ -528,7 +528,9 @@ class Prop:
             r = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err, text=True,
                                timeout=600)
         if r.returncode != 0:
-            return {"error": "ZkFloor exit %d (see %s/floor.err)" % (r.returncode, self.dir)}
+            with open(os.path.join(self.dir, "floor.err"), errors="replace") as f:
+                why = [l.strip() for l in f if "Exception" in l or "Error" in l][-1:]
+            return {"error": "ZkFloor exit %d%s" % (r.returncode, (": " + why[0][:200]) if why else "")}
         return json.loads(r.stdout.strip().splitlines()[-1])
 
     def run(self, zk_writes, zk_writes50):
@@ -620,8 +622,9 @@ def rows(r, row, targets, verdict):
         else:
             text = ("same bytes on both: %s; change action: %s" % (cell(b), t.get("action_state")))
             fig = b
-        text += "; of which published (znode written) after %s *(3 real `bin/mcp up` nodes, %s)*" % (
-            cell(t["pub_ms"]), where)
+        text += ("; of which published (znode written) after %s *(3 real `bin/mcp up` nodes, %s; bytes seen by "
+                 "inotify, actions by their exec event; load average %.1f)*" % (cell(t["pub_ms"]), where,
+                                                                              (t.get("loadavg_before") or [0])[0]))
         st = verdict(fig["p50"] <= targets["prop_two_p50_ms"], "p50 %.1f ms" % fig["p50"]) if fig.get("n") else ""
         row("2. Propagation: override file on 1 node → 2 other nodes, change action started, ms p50 / p90 (writes)",
             [text] + dash, "p50 ≤ 5 ms", st)
@@ -629,8 +632,9 @@ def rows(r, row, targets, verdict):
     fl = (r.get("floor") or {}).get("last_of_50_ms")
     if f:
         b = f["bytes_last_ms"]
-        text = "%s; published after %s *(simulation: %d nodes in one JVM, each with its own ZooKeeper session)*" % (
-            cell(b), cell(f["pub_ms"]), f["nodes"])
+        text = ("%s; published after %s *(simulation: %d nodes in one JVM, each with its own ZooKeeper session; they "
+                "share the 2 cores and one disk; load average %.1f)*" % (cell(b), cell(f["pub_ms"]), f["nodes"],
+                                                                       (f.get("loadavg_before") or [0])[0]))
         st = ""
         if b.get("n"):
             ok = b["p50"] <= targets["prop_fifty_ms"] and (not fl or not fl.get("n") or b["p50"] <= 4 * fl["p50"])

@@ -160,6 +160,8 @@ public final class ZkFloor {
             String[] hosts = watchersAt.split(",");
             AtomicLongArray seenAt = new AtomicLongArray(count);
             CountDownLatch[] round = {new CountDownLatch(count)};
+            // Every watch is re-armed before the next write: on a busy machine 20 ms may not be enough.
+            CountDownLatch[] armed = {new CountDownLatch(0)};
             for (int i = 0; i < count; i++) {
                 ZooKeeper w = connect(hosts[i % hosts.length]);
                 sessions.add(w);
@@ -169,13 +171,17 @@ public final class ZkFloor {
                     if (e.getType() == Watcher.Event.EventType.NodeDataChanged) {
                         seenAt.set(index, System.nanoTime());
                         round[0].countDown();
-                        w.getData(NODE, self[0], (rc, path, ctx, data, stat) -> { }, null); // re-arm
+                        w.getData(NODE, self[0], (rc, path, ctx, data, stat) -> armed[0].countDown(), null); // re-arm
                     }
                 };
                 w.getData(NODE, self[0], null);
             }
             double[] out = new double[writes];
             for (int i = 0; i < writes + WARMUP; i++) {
+                if (!armed[0].await(10, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("watches not re-armed after write " + (i - 1));
+                }
+                armed[0] = new CountDownLatch(count);
                 round[0] = new CountDownLatch(count);
                 long t0 = System.nanoTime();
                 writer.setData(NODE, Integer.toString(i).getBytes(StandardCharsets.UTF_8), -1);
