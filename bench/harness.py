@@ -26,6 +26,8 @@ import subprocess
 import sys
 import time
 
+import prop
+
 NS = 1_000_000_000
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -51,7 +53,7 @@ CFG = {
     "supervisors": os.environ.get("BENCH_SUPERVISORS", "mcp,supervisord,runit,s6,daemontools").split(","),
     "zk_writes": env_int("BENCH_ZK_WRITES", 200),    # ZooKeeper floor: writes seen by one watcher
     "zk_writes50": env_int("BENCH_ZK_WRITES50", 50),  # ... and by 50 watchers
-    "parts": os.environ.get("BENCH_PARTS", "crash,footprint,startup,cli,scale,zk").split(","),
+    "parts": os.environ.get("BENCH_PARTS", "crash,footprint,startup,cli,scale,zk,prop").split(","),
 }
 
 SVC = "bench-svc"
@@ -808,6 +810,9 @@ class Harness:
         if "zk" in CFG["parts"] and self.zk_cp:
             log("== ZooKeeper floor (raw ZooKeeper, no MCP): 1 and 3 servers on loopback")
             self.zk_floor()
+        if "prop" in CFG["parts"]:
+            log("== propagation (bench/prop.py): 3 MCP nodes, the floor and 50 simulated nodes on one ZooKeeper")
+            self.results["prop"] = prop.run(self, CFG["zk_writes"], CFG["zk_writes50"])
         if getattr(self.ev, "overrun", False):
             self.results["method"]["warning"] = "netlink receive buffer overran: some exec events were lost"
         self.results["harness_s"] = round(time.monotonic() - t_all, 1)
@@ -934,10 +939,7 @@ def report(doc, total_s=None):
         ["%.2f" % x["exit_to_fork"] if x else "—" for x in ph], "", "")
     row("1b. … of which: fork → exec of bench-svc, ms p50",
         ["%.2f" % x["fork_to_exec"] if x else "—" for x in ph], "", "")
-    na = "not measured yet (propagation is built; its benchmark part is not)"
-    row("2. Propagation: override file on 1 node → 2 other nodes, change action started", [na] + ["—"] * 4,
-        "p50 ≤ 5 ms", "not measured")
-    row("2. Propagation: → last of 50 nodes", [na] + ["—"] * 4, "≤ 25 ms", "not measured")
+    prop.rows(r.get("prop"), row, TARGETS, verdict)
     zk = r.get("zk_floor_ms", {})
     for key, label in (("servers_1", "1 server"), ("servers_3", "3-server ensemble")):
         z = zk.get(key)

@@ -27,6 +27,10 @@ import org.apache.zookeeper.ZooKeeper;
  * others, so every change crosses the ensemble.
  *
  * <p>{@code ZkFloor WORKDIR [writes] [writes50]}: prints one JSON object on stdout.
+ *
+ * <p>{@code ZkFloor --connect HOST:PORT [writes] [writes50]}: the same two figures on a server that
+ * is already running (the propagation part measures MCP and this floor on one server), writer and
+ * watchers all connected to it.
  */
 public final class ZkFloor {
     private static final String NODE = "/mcp-bench-floor";
@@ -38,6 +42,14 @@ public final class ZkFloor {
 
     public static void main(String[] args) throws Exception {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        if (args[0].equals("--connect")) {
+            int writes = args.length > 2 ? Integer.parseInt(args[2]) : 200;
+            int writes50 = args.length > 3 ? Integer.parseInt(args[3]) : 50;
+            waitReady(args[1], List.of());
+            System.out.println(String.format(Locale.ROOT, "{\"one_watcher_ms\":%s,\"last_of_50_ms\":%s}",
+                    summary(measure(args[1], args[1], 1, writes)), summary(measure(args[1], args[1], 50, writes50))));
+            System.exit(0);
+        }
         Path work = Path.of(args[0]);
         int writes = args.length > 1 ? Integer.parseInt(args[1]) : 200;
         int writes50 = args.length > 2 ? Integer.parseInt(args[2]) : 50;
@@ -148,6 +160,8 @@ public final class ZkFloor {
             String[] hosts = watchersAt.split(",");
             AtomicLongArray seenAt = new AtomicLongArray(count);
             CountDownLatch[] round = {new CountDownLatch(count)};
+            // Every watch is re-armed before the next write: on a busy machine 20 ms may not be enough.
+            CountDownLatch[] armed = {new CountDownLatch(0)};
             for (int i = 0; i < count; i++) {
                 ZooKeeper w = connect(hosts[i % hosts.length]);
                 sessions.add(w);
@@ -157,13 +171,17 @@ public final class ZkFloor {
                     if (e.getType() == Watcher.Event.EventType.NodeDataChanged) {
                         seenAt.set(index, System.nanoTime());
                         round[0].countDown();
-                        w.getData(NODE, self[0], (rc, path, ctx, data, stat) -> { }, null); // re-arm
+                        w.getData(NODE, self[0], (rc, path, ctx, data, stat) -> armed[0].countDown(), null); // re-arm
                     }
                 };
                 w.getData(NODE, self[0], null);
             }
             double[] out = new double[writes];
             for (int i = 0; i < writes + WARMUP; i++) {
+                if (!armed[0].await(10, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("watches not re-armed after write " + (i - 1));
+                }
+                armed[0] = new CountDownLatch(count);
                 round[0] = new CountDownLatch(count);
                 long t0 = System.nanoTime();
                 writer.setData(NODE, Integer.toString(i).getBytes(StandardCharsets.UTF_8), -1);
