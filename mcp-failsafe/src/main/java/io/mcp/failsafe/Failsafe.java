@@ -1,5 +1,6 @@
 package io.mcp.failsafe;
 
+import io.mcp.core.daemon.Daemon;
 import io.mcp.core.event.Event;
 import io.mcp.core.event.EventLog;
 import io.mcp.core.model.RestartSpec;
@@ -10,6 +11,7 @@ import io.mcp.core.paths.NodePaths;
 import io.mcp.core.restart.RestartPolicy;
 import java.io.IOException;
 import java.lang.ProcessBuilder.Redirect;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -21,8 +23,10 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import org.apache.commons.io.input.ReversedLinesFileReader;
 
 /**
  * Keeps the MCP processes of one node running: starts each child in list order, restarts it when
@@ -107,6 +111,8 @@ public final class Failsafe {
     private final EventLog events;
     /** Event writes held back while {@link #start()} launches the children; null otherwise. Guarded by this. */
     private List<Runnable> deferred;
+    /** Guarded by this. */
+    private Consumer<String> configError;
     /** Volatile: set from a signal handler, before {@link #stop()} takes the lock. */
     private volatile boolean stopping;
 
@@ -151,6 +157,15 @@ public final class Failsafe {
             writes.forEach(Runnable::run);
         }
         scheduler.schedule(CHECK_PERIOD, this::check);
+    }
+
+    /**
+     * Whom to tell when a child exits with {@link Daemon#EXIT_CONFIG} at its very first start:
+     * the failsafe then restarts nothing more, and {@code listener} is expected to stop it.
+     * Without one, that exit is a failure like any other.
+     */
+    public synchronized void onConfigError(Consumer<String> listener) {
+        configError = listener;
     }
 
     /**
@@ -232,13 +247,44 @@ public final class Failsafe {
             return; // being stopped: stopChild() reports it
         }
         s.process = null;
-        String why = "exited with status " + p.exitValue();
+        // A status of 128 or more is a signal's: the log's last line would not say why.
+        String why = "exited with status " + p.exitValue()
+                + (p.exitValue() > 0 && p.exitValue() < 128 ? lastWords(s.child.name()) : "");
         if (stopping) {
             transition(s, State.STOPPED, "exited", why);
             return;
         }
+        if (p.exitValue() == Daemon.EXIT_CONFIG && s.starts == 1 && configError != null) {
+            // A file is wrong, and the operator who just started the agent is there to fix it.
+            // Later on, services run: retrying (and alerting) until the file is fixed is better.
+            stopping = true;
+            transition(s, State.STOPPED, "config-error", why);
+            configError.accept(s.child.name() + " cannot start: " + why);
+            return;
+        }
         endFailingIfStable(s, clock.instant());
         backOff(s, s.policy.exited(why), "exited");
+    }
+
+    /** The last line a child wrote to its log (why it exited, usually), after {@code ": "}; or nothing. */
+    private String lastWords(String name) {
+        Path log = paths.processLog(name);
+        try (ReversedLinesFileReader r = ReversedLinesFileReader.builder().setPath(log)
+                .setCharset(StandardCharsets.UTF_8).get()) {
+            for (int i = 0; i < 5; i++) {
+                String line = r.readLine();
+                if (line == null) {
+                    break;
+                }
+                if (!line.isBlank()) {
+                    String last = line.strip();
+                    return ": " + (last.length() > 300 ? last.substring(0, 300) + "..." : last);
+                }
+            }
+        } catch (IOException e) {
+            // no log: nothing to add
+        }
+        return "";
     }
 
     private void backOff(Supervised s, RestartPolicy.Decision d, String kind) {
@@ -364,7 +410,8 @@ public final class Failsafe {
         String message = s.state.name().toLowerCase() + " -> " + to.name().toLowerCase() + " (" + reason + ")";
         s.state = to;
         // Stamped now, even when written a moment later by start().
-        Event event = new Event(clock.instant().toString(), to == State.BACKOFF ? "warning" : "info",
+        Event event = new Event(clock.instant().toString(),
+                to == State.BACKOFF || kind.equals("config-error") ? "warning" : "info",
                 s.child.name(), kind, message);
         Runnable write = () -> events.append(event);
         if (deferred != null) {

@@ -2,6 +2,8 @@ package io.mcp.failsafe;
 
 import io.mcp.core.cluster.ClusterConfig;
 import io.mcp.core.daemon.Daemon;
+import io.mcp.core.event.AlertCommand;
+import io.mcp.core.event.EventLog;
 import io.mcp.core.os.Os;
 import io.mcp.core.os.ProcessInfo;
 import io.mcp.core.paths.NodePaths;
@@ -18,6 +20,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -38,13 +41,15 @@ import sun.misc.Signal;
             FailsafeMain.EXIT_OK + ":stopped by SIGTERM or SIGINT",
             FailsafeMain.EXIT_FAILED + ":could not start",
             FailsafeMain.EXIT_USAGE + ":invalid command line",
-            FailsafeMain.EXIT_ALREADY_RUNNING + ":another mcp-failsafe runs for this root"})
+            FailsafeMain.EXIT_ALREADY_RUNNING + ":another mcp-failsafe runs for this root",
+            FailsafeMain.EXIT_CONFIG + ":mcp-master or mcp-forker cannot start as configured (e.g. a bad cluster.xml)"})
 public final class FailsafeMain implements Callable<Integer> {
     // The exit codes of bin/mcp, all in one place.
     static final int EXIT_OK = 0;
     static final int EXIT_FAILED = 1;
     static final int EXIT_USAGE = CommandLine.ExitCode.USAGE;
     static final int EXIT_ALREADY_RUNNING = 3;
+    static final int EXIT_CONFIG = Daemon.EXIT_CONFIG;
 
     /**
      * Lean JVM flags for the children; each has its own heap limit. A small initial heap, because
@@ -144,6 +149,8 @@ public final class FailsafeMain implements Callable<Integer> {
             return EXIT_FAILED;
         }
         NodePaths paths = NodePaths.resolve(root);
+        EventLog.deliverAlertsTo(new AlertCommand(paths, new ClusterConfig.Overrides(nodeId, zk),
+                new EventLog(paths.eventsLog(), Clock.systemUTC()), NodePaths.FAILSAFE));
         return run(paths, children(Path.of(home), paths, nodeId, zk));
     }
 
@@ -213,6 +220,11 @@ public final class FailsafeMain implements Callable<Integer> {
         // Our own handlers rather than the JVM's default, which would exit 143 before the children
         // are stopped. Installed before the children start, so no signal finds them unhandled.
         CountDownLatch stopRequested = new CountDownLatch(1);
+        AtomicReference<String> configError = new AtomicReference<>();
+        failsafe.onConfigError(why -> {
+            configError.set(why);
+            stopRequested.countDown();
+        });
         for (String signal : List.of("TERM", "INT")) {
             Signal.handle(new Signal(signal), s -> {
                 failsafe.stopRestarting();
@@ -226,6 +238,10 @@ public final class FailsafeMain implements Callable<Integer> {
             Thread.currentThread().interrupt();
         }
         failsafe.stop();
+        if (configError.get() != null) {
+            System.err.println("mcp: " + configError.get());
+            return EXIT_CONFIG;
+        }
         return EXIT_OK; // the PID file goes with the exit: Daemon.writePidFile's shutdown hook
     }
 

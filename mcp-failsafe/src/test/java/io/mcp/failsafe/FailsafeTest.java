@@ -125,4 +125,32 @@ class FailsafeTest {
         assertTrue(Processes.events(paths).stream().anyMatch(e -> e.kind().equals("orphan-killed")));
         assertEquals(failsafe.status(MASTER).pid(), Processes.awaitPidFile(paths, MASTER, orphanPid));
     }
+
+    @Test
+    void configErrorAtTheFirstStartGivesUpWithTheChildsLastWords() {
+        List<String> reported = new java.util.concurrent.CopyOnWriteArrayList<>();
+        failsafe(new Failsafe.Child(MASTER, List.of("/bin/sh", "-c",
+                "echo 'mcp-master: cluster configuration: cluster.xml:2: bad connect' >&2; exit 78")));
+        failsafe.onConfigError(reported::add);
+        failsafe.start();
+        Processes.await("the configuration error reported", Processes.PATIENCE, () -> !reported.isEmpty());
+        assertEquals(List.of("mcp-master cannot start: exited with status 78: "
+                + "mcp-master: cluster configuration: cluster.xml:2: bad connect"), reported);
+        assertEquals(new Failsafe.Status(Failsafe.State.STOPPED, -1, 1, Duration.ZERO), failsafe.status(MASTER));
+        assertTrue(Processes.events(paths).stream().anyMatch(e -> e.kind().equals("config-error")));
+    }
+
+    @Test
+    void configErrorAfterTheFirstStartIsAFailureLikeAnyOther() {
+        List<String> reported = new java.util.concurrent.CopyOnWriteArrayList<>();
+        // Fails with status 1 the first time, then with 78: it had started once as configured.
+        failsafe(new Failsafe.Child(MASTER, List.of("/bin/sh", "-c",
+                "if [ -e started ]; then exit 78; fi; touch started; exit 1")));
+        failsafe.onConfigError(reported::add);
+        failsafe.start();
+        Processes.await("backing off after the second start", Processes.PATIENCE, () ->
+                failsafe.status(MASTER).state() == Failsafe.State.BACKOFF && failsafe.status(MASTER).starts() == 2);
+        assertEquals(List.of(), reported);
+        assertEquals(Duration.ofSeconds(1), failsafe.status(MASTER).backoff());
+    }
 }

@@ -57,6 +57,11 @@ final class NodeAgent implements AutoCloseable {
                 """.formatted(connect));
     }
 
+    /** A node whose {@code cluster.xml} is {@code clusterXml}, as written. */
+    static NodeAgent withClusterXml(Path root, String clusterXml) throws IOException {
+        return new NodeAgent(root, clusterXml);
+    }
+
     private NodeAgent(Path root, String clusterXml) throws IOException {
         paths = new NodePaths(root).ensureLayout();
         if (!Files.isRegularFile(HOME.resolve("mcp-master/target/mcp-master.jar"))) {
@@ -73,14 +78,20 @@ final class NodeAgent implements AutoCloseable {
 
     /** Starts {@code bin/mcp up} and waits until the master answers. */
     NodeAgent up() throws IOException {
+        start();
+        await(() -> mcpctl("status", "--json").exit() == 0, () -> "the master to answer; agent output:\n" + agentOutput());
+        return this;
+    }
+
+    /** Starts {@code bin/mcp up}, its output (stdout and stderr) going to {@link #agentOutput()}. */
+    Process start() throws IOException {
         ProcessBuilder pb = new ProcessBuilder(HOME.resolve("bin/mcp").toString(), "up", "--root", paths.root().toString());
         File log = paths.root().resolve("agent.out").toFile();
         pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log));
         pb.environment().put("MCP_TEST_MARK", started.mark());
         agent = pb.start();
         agents.add(agent);
-        await(() -> mcpctl("status", "--json").exit() == 0, () -> "the master to answer; agent output:\n" + agentOutput());
-        return this;
+        return agent;
     }
 
     Process agent() {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.mcp.core.os.Os;
 import io.mcp.core.paths.NodePaths;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -167,5 +168,38 @@ class NodeAgentTest {
         assertEquals(1, r.exit());
         assertEquals(1, r.err().strip().lines().count(), r.err());
         assertTrue(r.err().contains("nosuch"), r.err());
+    }
+
+    @Test
+    void aBadClusterXmlMakesUpExitAtOnceSayingWhereAndNothingStaysRunning() throws Exception {
+        node = NodeAgent.withClusterXml(root, """
+                <cluster name="it">
+                  <zookeeper connect="zk1:2181 zk2:2181"/>
+                </cluster>
+                """);
+        Process agent = node.start();
+        assertTrue(agent.waitFor(NodeAgent.DEADLINE.toSeconds(), TimeUnit.SECONDS), node.agentOutput());
+        assertEquals(78, agent.exitValue(), node.agentOutput());
+        String said = node.agentOutput().lines().reduce((a, b) -> b).orElse("");
+        assertTrue(said.startsWith("mcp: mcp-master cannot start: exited with status 78: mcp-master: cluster "
+                + "configuration: " + node.paths.clusterXml() + ":2: ZooKeeper connect 'zk1:2181 zk2:2181'"), said);
+        NodeAgent.await(() -> node.processPid(NodePaths.FORKER).isEmpty(), () -> "the forker stopped");
+    }
+
+    @Test
+    void anAlertReachesTheAlertCommandOfClusterXml() throws Exception {
+        node = NodeAgent.withClusterXml(root, """
+                <cluster name="it">
+                  <zookeeper connect="embedded" port="%d"/>
+                  <node id="7"/>
+                  <alert command="echo $MCP_NODE_ID $MCP_ALERT_SOURCE $MCP_ALERT_KIND >> alerts.txt"/>
+                </cluster>
+                """.formatted(NodeAgent.freePort()));
+        node.up();
+        Files.writeString(node.paths.filesDir().resolve("broken.xml"), "<file path=\"override/x\">");
+        Path alerts = root.resolve("alerts.txt");
+        NodeAgent.await(() -> Files.exists(alerts), () -> "the alert command to run; events: "
+                + node.mcpctl("events").out());
+        assertEquals("7 mcp-master invalid", Files.readString(alerts).strip());
     }
 }

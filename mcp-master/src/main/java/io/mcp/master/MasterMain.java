@@ -2,6 +2,7 @@ package io.mcp.master;
 
 import io.mcp.core.cluster.ClusterConfig;
 import io.mcp.core.daemon.Daemon;
+import io.mcp.core.event.AlertCommand;
 import io.mcp.core.event.EventLog;
 import io.mcp.core.os.Os;
 import io.mcp.core.paths.NodePaths;
@@ -41,11 +42,13 @@ public final class MasterMain {
         Daemon.writePidFile(paths.pidFile(NodePaths.MASTER));
         EventLog events = new EventLog(paths.eventsLog(), Clock.systemUTC());
 
+        ClusterConfig.Overrides overrides = ClusterConfig.Overrides.fromSystemProperties();
+        EventLog.deliverAlertsTo(new AlertCommand(paths, overrides, events, NodePaths.MASTER));
         ClusterConfig config = null;
         try {
-            config = ClusterConfig.load(paths.clusterXml(), ClusterConfig.Overrides.fromSystemProperties());
+            config = ClusterConfig.load(paths.clusterXml(), overrides);
         } catch (XmlException | IllegalArgumentException e) {
-            cannotStart("cluster configuration: " + e.getMessage(), events);
+            cannotStart("cluster configuration: " + e.getMessage(), events, Daemon.EXIT_CONFIG);
         }
 
         Master.Settings defaults = Master.Settings.defaults();
@@ -60,7 +63,7 @@ public final class MasterMain {
             try {
                 embedded = EmbeddedZooKeeper.start(paths.zkDataDir(), config.embeddedBind(), config.embeddedPort());
             } catch (IOException | IllegalArgumentException e) {
-                cannotStart("embedded ZooKeeper: " + e.getMessage(), events);
+                cannotStart("embedded ZooKeeper: " + e.getMessage(), events, 1);
             }
         }
         ConditionsFeed feed = new ConditionsFeed(master);
@@ -94,11 +97,14 @@ public final class MasterMain {
 
     /**
      * Without its cluster the master cannot decide quorum: it exits and the failsafe tries again
-     * with backoff, alerting if this lasts. Managed services keep running meanwhile.
+     * with backoff, alerting if this lasts (its alerts quote this reason). Managed services keep running meanwhile. A bad
+     * {@code cluster.xml} exits with {@link Daemon#EXIT_CONFIG}: at the node agent's first start
+     * the failsafe then gives up at once and prints why.
      */
-    private static void cannotStart(String why, EventLog events) {
-        events.alert(NodePaths.MASTER, "cluster", "cannot start: " + why);
+    private static void cannotStart(String why, EventLog events, int status) {
+        // A warning: each attempt fails alike; the failsafe alerts after 10 and 30 minutes of it.
+        events.warning(NodePaths.MASTER, "cluster", "cannot start: " + why);
         System.err.println("mcp-master: " + why);
-        System.exit(1);
+        System.exit(status);
     }
 }

@@ -34,7 +34,8 @@ import java.util.regex.Pattern;
  * {@code <zookeeper port= bind=>} (an MCP extension) set where the embedded server listens:
  * 2181 on loopback unless told otherwise. {@code <zookeeper digest-file=>} (an MCP extension)
  * names a file holding {@code user:password}: every node authenticates with it and every znode
- * MCP creates is readable and writable only by sessions that did the same.
+ * MCP creates is readable and writable only by sessions that did the same. {@code <alert command=>}
+ * (an MCP extension, see {@link AlertSpec}) is checked here and read again for each alert.
  *
  * @param name the cluster's name, which is also its namespace in ZooKeeper
  * @param nodeId this node's id, its member name in ZooKeeper
@@ -217,6 +218,9 @@ public record ClusterConfig(String name, String nodeId, List<String> members, St
             String origin = overrides.nodeId() != null ? " (from the command line)" : "";
             throw new XmlException(file, overrides.nodeId() != null ? 0 : nodeLine, "node id '" + nodeId + "'"
                     + origin + " is not among the declared members " + String.join(", ", members));
+        }
+        if (xml.alert != null) {
+            AlertSpec.of(file, xml.alert, name, nodeId); // checked here; read again for each alert
         }
         return new ClusterConfig(name, nodeId, members, connect, session, port, bind, digest);
     }

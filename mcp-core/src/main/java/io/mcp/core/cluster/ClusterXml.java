@@ -29,6 +29,7 @@ public class ClusterXml {
     @XmlElement public ZooKeeper zookeeper;
     @XmlElement public Id node;
     @XmlElement(name = "member") public List<Id> members = new ArrayList<>();
+    @XmlElement public Alert alert;
 
     @XmlAnyElement public List<Object> unknownElements = new ArrayList<>();
     @XmlAnyAttribute public Map<QName, String> unknownAttributes = new HashMap<>();
@@ -45,6 +46,15 @@ public class ClusterXml {
         @XmlAttribute public String port;
         @XmlAttribute public String bind;
         @XmlAttribute(name = "digest-file") public String digestFile;
+        @XmlAnyAttribute public Map<QName, String> unknownAttributes = new HashMap<>();
+        @XmlLocation @XmlTransient public Locator location;
+    }
+
+    /** {@code <alert command= timeout=>}: what to run for each alert (an MCP extension). */
+    @XmlAccessorType(XmlAccessType.FIELD)
+    public static class Alert {
+        @XmlAttribute public String command;
+        @XmlAttribute public String timeout;
         @XmlAnyAttribute public Map<QName, String> unknownAttributes = new HashMap<>();
         @XmlLocation @XmlTransient public Locator location;
     }

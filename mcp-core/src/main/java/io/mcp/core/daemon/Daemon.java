@@ -11,6 +11,11 @@ import java.util.logging.Logger;
 /** What each MCP process does to be one: its name in {@code ps}, its PID file, its lifeline. */
 public final class Daemon {
     private static final Logger LOG = Logger.getLogger(Daemon.class.getName());
+    /**
+     * The exit status of a process that cannot start as configured (sysexits' EX_CONFIG): no
+     * restart will help until an operator changes a file.
+     */
+    public static final int EXIT_CONFIG = 78;
 
     private Daemon() {
     }

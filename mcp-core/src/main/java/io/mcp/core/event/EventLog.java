@@ -9,6 +9,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.apache.commons.io.input.ReversedLinesFileReader;
@@ -19,6 +20,8 @@ import org.apache.commons.io.input.ReversedLinesFileReader;
  */
 public final class EventLog {
     private static final Logger LOG = Logger.getLogger(EventLog.class.getName());
+    /** Where this process's alerts go besides the file; one per process, set at start. */
+    private static volatile Consumer<Event> alertDelivery = alert -> { };
     private final Path file;
     private final Clock clock;
 
@@ -39,7 +42,22 @@ public final class EventLog {
         append(new Event(clock.instant().toString(), "alert", source, kind, message));
     }
 
-    public synchronized void append(Event event) {
+    /**
+     * Hands every alert this process writes, once written, to {@code delivery} as well (the
+     * {@link AlertCommand}). One per process, whichever {@code EventLog} writes the alert.
+     */
+    public static void deliverAlertsTo(Consumer<Event> delivery) {
+        alertDelivery = delivery;
+    }
+
+    public void append(Event event) {
+        write(event);
+        if ("alert".equals(event.level())) {
+            alertDelivery.accept(event);
+        }
+    }
+
+    private synchronized void write(Event event) {
         // logp: the source given, so that no stack walk looks for it.
         LOG.logp("info".equals(event.level()) ? Level.INFO : Level.WARNING, EventLog.class.getName(), "append",
                 event.source() + " " + event.kind() + ": " + event.message());

@@ -115,6 +115,11 @@ public final class NodePaths {
         return varDir().resolve("config-state.json");
     }
 
+    /** stdout and stderr of {@code cluster.xml}'s alert command. */
+    public Path alertLog() {
+        return logDir().resolve("alert.log");
+    }
+
     public Path processLog(String process) {
         return logDir().resolve(process + ".log");
     }

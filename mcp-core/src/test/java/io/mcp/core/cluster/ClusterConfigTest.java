@@ -93,6 +93,37 @@ class ClusterConfigTest {
     }
 
     @Test
+    void anAlertCommandIsCheckedAtLoadAndReadOnItsOwnForEachAlert() throws Exception {
+        Path f = write("""
+                <cluster name="lab">
+                  <node id="a"/>
+                  <alert command=" /usr/local/bin/page --team ops " timeout="5s"/>
+                </cluster>
+                """);
+        ClusterConfig.load(f, Overrides.NONE);
+        assertEquals(new AlertSpec("/usr/local/bin/page --team ops", Duration.ofSeconds(5), "lab", "a"),
+                AlertSpec.read(f, Overrides.NONE).orElseThrow());
+        assertEquals("b", AlertSpec.read(f, new Overrides("b", null)).orElseThrow().nodeId());
+        assertEquals(AlertSpec.DEFAULT_TIMEOUT,
+                AlertSpec.read(write("<cluster><alert command=\"true\"/></cluster>"), Overrides.NONE)
+                        .orElseThrow().timeout());
+        assertTrue(AlertSpec.read(write("<cluster/>"), Overrides.NONE).isEmpty());
+        assertTrue(AlertSpec.read(dir.resolve("none.xml"), Overrides.NONE).isEmpty());
+
+        XmlException e = refused("""
+                <cluster>
+                  <alert/>
+                </cluster>
+                """);
+        assertEquals(2, e.line(), e.getMessage());
+        assertTrue(e.reason().contains("<alert> needs a command"), e.getMessage());
+        e = refused("<cluster><alert command=\"x\" timeout=\"2h\"/></cluster>");
+        assertTrue(e.reason().contains("<alert timeout> 2h is outside 1s..1h"), e.getMessage());
+        e = refused("<cluster><alert command=\"x\" timeout=\"later\"/></cluster>");
+        assertTrue(e.reason().contains("not a duration: 'later'"), e.getMessage());
+    }
+
+    @Test
     void commandLineOverridesWinOverTheFile() throws Exception {
         Path f = write("""
                 <cluster name="prod">
