@@ -7,9 +7,8 @@ import io.mcp.core.proto.JsonLineClient;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
+import org.apache.commons.io.FileUtils;
 
 /**
  * The training run behind the class-data-sharing archive of {@code mcp-forker} (made by
@@ -39,16 +38,8 @@ public final class CdsWarmup {
                 }
             }
         } finally {
-            delete(root);
+            FileUtils.deleteDirectory(root.toFile());
         }
         System.exit(0);
-    }
-
-    private static void delete(Path dir) throws IOException {
-        try (Stream<Path> all = Files.walk(dir)) {
-            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }

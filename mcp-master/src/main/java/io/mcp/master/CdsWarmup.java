@@ -19,9 +19,8 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
+import org.apache.commons.io.FileUtils;
 
 /**
  * The training run behind the class-data-sharing archive of {@code mcp-master} (made by
@@ -84,16 +83,8 @@ public final class CdsWarmup {
                 }
             }
         } finally {
-            delete(root);
+            FileUtils.deleteDirectory(root.toFile());
         }
         System.exit(0);
-    }
-
-    private static void delete(Path dir) throws IOException {
-        try (Stream<Path> all = Files.walk(dir)) {
-            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }
