@@ -6,14 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mcp.core.event.Event;
 import io.mcp.core.event.EventLog;
+import io.mcp.core.proto.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Watched config files (files.d and a service's {@code <config>}) run their change actions through the real forker. */
 class ConfigWatchTest extends NodeTest {
@@ -119,14 +122,14 @@ class ConfigWatchTest extends NodeTest {
     void aBrokenDefinitionIsReportedAndTheOthersKeepWorking() throws Exception {
         watchAppConf();
         Files.writeString(node.paths.filesDir().resolve("broken.xml"), """
-                <file path="/etc/hosts"><actionlist name="change"><action>true</action></actionlist></file>
+                <file path="/etc/hosts" notify="sometimes"><actionlist name="change"><action>true</action></actionlist></file>
                 """, StandardCharsets.UTF_8);
         node.startMaster();
         replace("override/app.conf", "one");
         awaitSeen(List.of("[one]"));
         List<Event> events = new EventLog(node.paths.eventsLog(), Clock.systemUTC()).tail(100);
         assertTrue(events.stream().anyMatch(e -> e.kind().equals("invalid") && e.message().contains("broken.xml")
-                && e.message().contains("outside override/")), events.toString());
+                && e.message().contains("notify='sometimes'")), events.toString());
     }
 
     @Test
@@ -139,5 +142,70 @@ class ConfigWatchTest extends NodeTest {
         node.startMaster();
         assertTrue(node.master().localOnlyOverride("local/tuning.conf"));
         assertFalse(node.master().localOnlyOverride("app.conf"));
+    }
+
+    @TempDir
+    Path etc;
+
+    /** A files.d definition for {@code etc/app.conf}, outside the node's root, shared with the cluster. */
+    private Path watchSharedEtcFile() throws IOException {
+        Path file = etc.resolve("app.conf");
+        Files.writeString(node.paths.filesDir().resolve("app.xml"), """
+                <file path="%s">
+                  <actionlist name="change"><action>echo "[$(cat %s)]" >> seen.log</action></actionlist>
+                </file>
+                """.formatted(file, file));
+        return file;
+    }
+
+    /** The content (md5; "" for none) var/config-state.json records for {@code file}; null if none. */
+    private String recorded(Path file) {
+        try {
+            return Json.MAPPER.readTree(node.paths.configState().toFile()).path(file.toString()).asText(null);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static String read(Path f) {
+        try {
+            return Files.readString(f);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    @Test
+    void aSharedFileOutsideOverrideTravelsThroughItsClusterCopyBothWays() throws Exception {
+        Path file = watchSharedEtcFile();
+        Files.writeString(file, "one");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        Path copy = node.paths.overrideDir().resolve("files.d/app");
+        node.startMaster();
+        TestNode.await(() -> "one".equals(read(copy)), () -> "the cluster copy made from the file: " + read(copy));
+
+        Files.writeString(file, "two"); // edited here: the copy follows, for the override sync to publish
+        awaitSeen(List.of("[two]"));
+        TestNode.await(() -> "two".equals(read(copy)), () -> "the copy to follow: " + read(copy));
+
+        replace("override/files.d/app", "three"); // as the override sync writes what another node published
+        awaitSeen(List.of("[two]", "[three]"));
+        assertEquals("three", read(file));
+        assertEquals(PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(file),
+                "the file keeps its mode");
+
+        Files.delete(copy); // deletions do not travel
+        TestNode.await(() -> "".equals(recorded(copy)), () -> "the deletion seen: " + read(node.paths.configState()));
+        assertEquals("three", read(file));
+    }
+
+    @Test
+    void onFirstSightTheClusterCopyWinsAndTheChangeActionsRun() throws Exception {
+        Path file = watchSharedEtcFile();
+        Files.writeString(file, "as installed");
+        replace("override/files.d/app", "the cluster's");
+        node.startMaster();
+        awaitSeen(List.of("[the cluster's]"));
+        assertEquals("the cluster's", read(file));
     }
 }

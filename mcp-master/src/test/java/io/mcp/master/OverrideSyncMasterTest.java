@@ -17,6 +17,7 @@ import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterEach;
@@ -107,6 +108,58 @@ class OverrideSyncMasterTest {
     }
 
     @Test
+    void aSharedFileOutsideOverrideReachesTheSameFilesDefinitionOnEveryNode() throws Exception {
+        TestingServer server = add(new TestingServer());
+        List<String> three = List.of("1", "2", "3");
+        List<TestNode> nodes = new java.util.ArrayList<>();
+        List<OverrideSync> syncs = new java.util.ArrayList<>();
+        for (String id : three) {
+            TestNode node = add(new TestNode(tmp.resolve("node" + id)).startForker());
+            // Each node's own /etc, as on separate machines.
+            Path etc = Files.createDirectories(tmp.resolve("etc" + id));
+            Files.writeString(etc.resolve("ntp.conf"), "as installed on " + id + "\n");
+            Files.writeString(node.paths.filesDir().resolve("ntp.xml"), """
+                    <file path="%s">
+                      <actionlist name="change"><action>cat %s >> applied.log</action></actionlist>
+                    </file>
+                    """.formatted(etc.resolve("ntp.conf"), etc.resolve("ntp.conf")));
+            nodes.add(node);
+            syncs.add(joinCluster(node, new ClusterConfig("test", id, three, server.getConnectString(),
+                    Duration.ofSeconds(2), 2181, "127.0.0.1")));
+        }
+        // One node's file became the cluster's, and then every node's.
+        Path etc1 = tmp.resolve("etc1/ntp.conf");
+        TestNode.await(() -> syncs.stream().allMatch(OverrideSync::inSync) && three.stream().allMatch(id ->
+                Arrays.equals(read(etc1), read(tmp.resolve("etc" + id + "/ntp.conf")))),
+                () -> "three nodes in sync, with one ntp.conf");
+        String agreed = new String(read(etc1), java.nio.charset.StandardCharsets.UTF_8);
+        for (int i = 0; i < 3; i++) { // and each node whose file changed has run its action for that
+            Path applied = nodes.get(i).paths.root().resolve("applied.log");
+            boolean changed = !agreed.equals("as installed on " + (i + 1) + "\n");
+            TestNode.await(() -> !changed || new String(Objects.requireNonNullElse(read(applied), new byte[0]),
+                    java.nio.charset.StandardCharsets.UTF_8).endsWith(agreed), () -> applied + " to end with " + agreed);
+        }
+        List<Integer> before = new java.util.ArrayList<>();
+        for (TestNode node : nodes) {
+            byte[] applied = read(node.paths.root().resolve("applied.log"));
+            before.add(applied == null ? 0 : applied.length);
+        }
+
+        Path edit = Files.writeString(etc1.resolveSibling(".ntp.conf.swp"), "server ntp.example\n");
+        Files.move(edit, etc1, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        byte[] written = Files.readAllBytes(etc1);
+        for (int i = 0; i < 3; i++) {
+            TestNode node = nodes.get(i);
+            Path etc = tmp.resolve("etc" + (i + 1) + "/ntp.conf");
+            TestNode.await(() -> Arrays.equals(written, read(etc)), () -> etc + " to hold node 1's edit");
+            int from = before.get(i);
+            TestNode.await(() -> Arrays.equals(written, since(node.paths.root().resolve("applied.log"), from)),
+                    () -> "the change action to have run once on " + node.paths.root() + " after the edit");
+        }
+    }
+
+    @Test
     void anEnableOnNodeOneStartsTheServiceOnNodeTwo() throws Exception {
         TestingServer server = add(new TestingServer());
         String connect = server.getConnectString();
@@ -135,6 +188,11 @@ class OverrideSyncMasterTest {
 
         new ServiceOverrides(paths1).setEnabled("x", false);
         node2.awaitState("x", "stopped");
+    }
+
+    private static byte[] since(Path file, int offset) {
+        byte[] all = read(file);
+        return all == null || all.length < offset ? null : Arrays.copyOfRange(all, offset, all.length);
     }
 
     private static byte[] read(Path file) {

@@ -105,6 +105,14 @@ public final class NodePaths {
         return logDir().resolve("services").resolve(service + ".log");
     }
 
+    /**
+     * {@code override/files.d/}: the cluster's copy of each propagated {@code files.d} file that
+     * lives outside {@code override/}, as {@code override/files.d/NAME} for {@code files.d/NAME.xml}.
+     */
+    public Path clusterCopiesDir() {
+        return overrideDir().resolve("files.d");
+    }
+
     /** stdout and stderr of the change actions of {@code files.d/NAME.xml}. */
     public Path fileActionsLog(String name) {
         return logDir().resolve("files").resolve(name + ".log");

@@ -3,6 +3,7 @@ package io.mcp.core.xml;
 import io.mcp.core.model.FileDefinition;
 import io.mcp.core.paths.NodePaths;
 import java.nio.file.Path;
+import java.util.List;
 
 /** Reads and checks one {@code files.d/*.xml} file. */
 public final class FileDefinitions {
@@ -10,8 +11,7 @@ public final class FileDefinitions {
     }
 
     /**
-     * @param paths the node, against which a relative {@code path} is resolved and which tells
-     *     what may propagate: only files under {@code override/} are shared with the cluster
+     * @param paths the node, against which a relative {@code path} is resolved
      */
     public static FileDefinition load(Path file, NodePaths paths) throws XmlException {
         FileDefinition def = XmlFiles.read(file, FileDefinition.class);
@@ -33,11 +33,18 @@ public final class FileDefinitions {
             throw new XmlException(file, 0, "<file path='" + def.path
                     + "'> has no actions in its '" + FileDefinition.CHANGE + "' actionlist");
         }
-        Path target = paths.resolveConfigured(def.path.trim());
-        Path override = paths.overrideDir().toAbsolutePath().normalize();
-        if (def.propagates() && !target.toAbsolutePath().normalize().startsWith(override)) {
-            throw new XmlException(file, 0, "<file path='" + def.path + "'> is outside override/, which is what"
-                    + " the cluster shares: move it under override/, or set notify=\"0\" to watch it on this node only");
+        Path target = paths.resolveConfigured(def.path.trim()).toAbsolutePath().normalize();
+        if (target.startsWith(paths.clusterCopiesDir().toAbsolutePath().normalize())) {
+            throw new XmlException(file, 0, "<file path='" + def.path + "'> is under override/files.d/, where MCP"
+                    + " keeps the cluster's copies of watched files outside override/");
+        }
+        // Each node's own: a change action could be fine, but the content must never travel.
+        for (Path own : List.of(paths.clusterXml(), paths.varDir(), paths.filesDir())) {
+            if (def.propagates() && target.startsWith(own.toAbsolutePath().normalize())) {
+                throw new XmlException(file, 0, "<file path='" + def.path + "'> is " + paths.root().relativize(own)
+                        + ", which belongs to this node alone: it cannot be shared with the cluster (notify=\"0\""
+                        + " watches it here only)");
+            }
         }
     }
 }

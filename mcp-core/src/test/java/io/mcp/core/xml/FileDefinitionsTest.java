@@ -49,26 +49,28 @@ class FileDefinitionsTest {
     }
 
     @Test
-    void aPropagatedFileOutsideOverrideIsRefusedWithTheWayOut() throws Exception {
-        Path f = write("hosts.xml", """
+    void aPropagatedFileOutsideOverrideIsAccepted() throws Exception {
+        assertTrue(load(write("hosts.xml", """
                 <file path="/etc/hosts">
                   <actionlist name="change"><action>true</action></actionlist>
                 </file>
-                """);
-        XmlException e = assertThrows(XmlException.class, () -> load(f));
-        assertTrue(e.getMessage().contains("outside override/") && e.getMessage().contains("notify=\"0\""),
-                e.getMessage());
-        assertTrue(e.getMessage().startsWith(f.toString()), e.getMessage());
+                """)).propagates());
     }
 
     @Test
-    void aRelativePathEscapingOverrideIsRefused() throws Exception {
-        Path f = write("sneaky.xml", """
-                <file path="override/../cluster.xml">
-                  <actionlist name="change"><action>true</action></actionlist>
-                </file>
-                """);
-        assertThrows(XmlException.class, () -> load(f));
+    void theNodesOwnFilesAndTheClusterCopiesCannotBeShared() throws Exception {
+        for (String path : List.of("override/../cluster.xml", "var/mlist.xml", "files.d/a.xml", "override/files.d/x")) {
+            Path f = write("sneaky.xml", """
+                    <file path="%s">
+                      <actionlist name="change"><action>true</action></actionlist>
+                    </file>
+                    """.formatted(path));
+            XmlException e = assertThrows(XmlException.class, () -> load(f), path);
+            assertTrue(e.getMessage().startsWith(f + ": <file path='" + path + "'> is "), e.getMessage());
+        }
+        assertFalse(load(write("local.xml", """
+                <file path="cluster.xml" notify="0"><actionlist name="change"><action>true</action></actionlist></file>
+                """)).propagates());
     }
 
     @Test

@@ -14,6 +14,8 @@ import io.mcp.master.forker.ForkerClient;
 import io.mcp.master.supervise.Supervision;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystems;
@@ -21,11 +23,13 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchEvent;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -109,6 +113,9 @@ public final class ConfigWatch implements AutoCloseable {
     private final Map<Path, List<Trigger>> watched = new HashMap<>();
     private final Map<Path, Tracked> tracked = new HashMap<>();
     private final Map<String, String> acted; // file -> md5 when its actions last ran (or first seen)
+    /** A propagated files.d file outside override/ -> its cluster copy, and back. */
+    private final Map<Path, Path> copyOf = new HashMap<>();
+    private final Map<Path, Path> originalOf = new HashMap<>();
     private volatile Set<String> localOnly = Set.of();
 
     // Shared with the watch thread.
@@ -148,15 +155,29 @@ public final class ConfigWatch implements AutoCloseable {
         Map<Path, List<Trigger>> now = new HashMap<>();
         Set<String> keepLocal = new java.util.HashSet<>();
         Path override = paths.overrideDir().toAbsolutePath().normalize();
+        copyOf.clear();
+        originalOf.clear();
         definitions.forEach((xml, known) -> {
             if (known.def != null) {
                 Path file = target(known.def.path);
                 now.computeIfAbsent(file, f -> new ArrayList<>()).add(new FileTrigger(baseName(xml), known.def));
                 if (!known.def.propagates() && file.startsWith(override)) {
                     keepLocal.add(override.relativize(file).toString().replace(file.getFileSystem().getSeparator(), "/"));
+                } else if (known.def.propagates() && !file.startsWith(override)) {
+                    Path copy = paths.clusterCopiesDir().resolve(baseName(xml)).toAbsolutePath().normalize();
+                    copyOf.put(file, copy);
+                    originalOf.put(copy, file);
+                    now.computeIfAbsent(copy, f -> new ArrayList<>());
                 }
             }
         });
+        if (!copyOf.isEmpty()) {
+            try {
+                Files.createDirectories(paths.clusterCopiesDir()); // watched from the start
+            } catch (IOException e) {
+                LOG.log(Level.WARNING, "cannot create " + paths.clusterCopiesDir(), e);
+            }
+        }
         supervision.configs().forEach((service, configs) -> {
             for (ConfigSpec c : configs) {
                 now.computeIfAbsent(target(c.path), f -> new ArrayList<>()).add(new ServiceTrigger(service, c.onChange));
@@ -171,6 +192,8 @@ public final class ConfigWatch implements AutoCloseable {
             saveState();
         }
         updateDirectoryWatches();
+        // The cluster's copies first: where one differs from its file, the cluster's content wins.
+        originalOf.keySet().forEach(this::check);
         for (Path file : now.keySet()) {
             check(file);
         }
@@ -225,22 +248,71 @@ public final class ConfigWatch implements AutoCloseable {
         }
         String md5 = stamp == null ? null : md5(file);
         t.stamp = stamp;
-        String key = file.toString();
-        if (!acted.containsKey(key)) {
-            // First sight: the starting point, not a change.
-            acted.put(key, md5 == null ? "" : md5);
-            saveState();
+        String before = acted.put(file.toString(), md5 == null ? "" : md5);
+        if (Objects.equals(before, md5 == null ? "" : md5)) {
             return;
         }
-        if (Objects.equals(acted.get(key), md5 == null ? "" : md5)) {
-            return;
-        }
-        acted.put(key, md5 == null ? "" : md5);
         saveState();
+        copyAcross(file, md5);
+        if (before == null) {
+            return; // first sight: the starting point, not a change
+        }
         if (t.busy) {
             t.again = true; // the running actions saw older content: run once more after them
         } else {
             run(file, t);
+        }
+    }
+
+    /**
+     * On the loop, for a file outside {@code override/} that the cluster shares: a new content of
+     * the file goes to its cluster copy (which the override sync publishes), a new content of the
+     * copy (from another node) goes to the file, whose watch then runs its change actions. The
+     * copies are checked first ({@link #scan()}), so the cluster's content wins over a file seen
+     * for the first time. Deletions do not travel: the other side stays.
+     */
+    private void copyAcross(Path file, String md5) {
+        if (md5 == null) {
+            return;
+        }
+        Path copy = copyOf.get(file);
+        if (copy != null && !md5.equals(md5(copy))) {
+            replace(file, copy);
+        }
+        Path original = originalOf.get(file);
+        if (original != null) {
+            String was = md5(original);
+            if (!md5.equals(was)) {
+                // Not a first sight when it is next checked: its change actions must run.
+                acted.putIfAbsent(original.toString(), was == null ? "" : was);
+                replace(file, original);
+            }
+        }
+    }
+
+    /** {@code to} gets {@code from}'s bytes atomically (temporary file, fsync, rename), keeping its mode. */
+    private void replace(Path from, Path to) {
+        Path tmp = to.resolveSibling("." + to.getFileName() + ".mcp-tmp");
+        try {
+            byte[] content = Files.readAllBytes(from);
+            Set<PosixFilePermission> mode = Files.exists(to) ? Files.getPosixFilePermissions(to) : null;
+            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                out.write(ByteBuffer.wrap(content));
+                out.force(true);
+            }
+            if (mode != null) {
+                Files.setPosixFilePermissions(tmp, mode);
+            }
+            Files.move(tmp, to, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            LOG.info(from + " copied to " + to);
+        } catch (IOException | UnsupportedOperationException e) {
+            events.warning(SOURCE, "config", "cannot copy " + from + " to " + to + ": " + e);
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // left for the next attempt to replace
+            }
         }
     }
 
