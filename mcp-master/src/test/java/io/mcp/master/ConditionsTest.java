@@ -32,6 +32,18 @@ class ConditionsTest extends NodeTest {
     }
 
     @Test
+    void killOnSigquorumAloneWaitsForQuorumToReturnInsteadOfStartingAgain() throws Exception {
+        node.define("k.xml", node.foreground("k", true, "kill-on-sigquorum"));
+        node.startMaster(new Conditions(true, true));
+        long first = node.awaitState("k", "running").pid();
+        node.master().conditionsChanged(new Conditions(false, true));
+        assertEquals("waiting for quorum", node.awaitState("k", "waiting").reason());
+        assertFalse(TestNode.alive(first), "stopped on losing quorum");
+        node.master().conditionsChanged(new Conditions(true, true));
+        assertNotEquals(first, node.awaitState("k", "running").pid());
+    }
+
+    @Test
     void requireQuorumAloneKeepsRunningWhenQuorumIsLost() throws Exception {
         node.define("r.xml", node.foreground("r", true, "require-quorum"));
         node.startMaster(new Conditions(true, true));

@@ -156,7 +156,9 @@ public final class ServiceSupervisor {
     /** Why the service may not start now although enabled, if a condition is unmet. */
     private Optional<String> unmetCondition() {
         Set<ServiceOption> options = def.knownOptions();
-        if (options.contains(ServiceOption.REQUIRE_QUORUM) && !conditions.inQuorum()) {
+        // kill-on-sigquorum too: started out of quorum, it would be stopped again at once.
+        if ((options.contains(ServiceOption.REQUIRE_QUORUM) || options.contains(ServiceOption.KILL_ON_SIGQUORUM))
+                && !conditions.inQuorum()) {
             return Optional.of("waiting for quorum");
         }
         if (options.contains(ServiceOption.REQUIRE_POST_IFS) && !conditions.storeInSync()) {
