@@ -60,8 +60,10 @@ public record ZkTls(Path truststore, Path keystore, Path passwordFile) {
         }
         char[] chars = password.toCharArray();
         KeyStore trust = load(TRUSTSTORE, truststore, chars);
-        if (!holdsCertificate(trust)) {
-            throw new IOException(TRUSTSTORE + " " + truststore + " holds no certificate");
+        if (!holdsTrustedCertificate(trust)) {
+            throw new IOException(TRUSTSTORE + " " + truststore + " holds no trusted certificate entry (a"
+                    + " certificate that comes with its private key does not count: ZooKeeper trusts only"
+                    + " certificates imported alone, e.g. with keytool -importcert)");
         }
         String keystoreType = null;
         if (keystore != null) {
@@ -122,10 +124,11 @@ public record ZkTls(Path truststore, Path keystore, Path passwordFile) {
                 + " the ensemble's certificates go in " + TRUSTSTORE + ")");
     }
 
-    private static boolean holdsCertificate(KeyStore store) throws IOException {
+    /** What ZooKeeper's trust manager takes as trust anchors: certificate entries, not key entries. */
+    private static boolean holdsTrustedCertificate(KeyStore store) throws IOException {
         try {
             for (String alias : Collections.list(store.aliases())) {
-                if (store.getCertificate(alias) != null) {
+                if (store.isCertificateEntry(alias)) {
                     return true;
                 }
             }

@@ -154,6 +154,9 @@ class ClusterConfigTest {
                 e.reason());
         Files.setPosixFilePermissions(stores.passwordFile(), PosixFilePermissions.fromString("rw-------"));
 
+        e = refused(xml.replace("tls/truststore.p12", "tls/keystore.p12"));
+        assertTrue(e.reason().startsWith("tls-truststore " + stores.keystore() + " holds no trusted certificate entry"),
+                e.getMessage());
         e = refused(xml.replace("tls/keystore.p12", "tls/truststore.p12"));
         assertTrue(e.reason().startsWith("tls-keystore " + stores.truststore() + " holds no private key"),
                 e.getMessage());
