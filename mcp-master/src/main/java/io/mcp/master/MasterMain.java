@@ -13,6 +13,7 @@ import io.mcp.master.cluster.MasterMlist;
 import io.mcp.master.cluster.OverrideSync;
 import io.mcp.master.supervise.Conditions;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.CountDownLatch;
@@ -67,8 +68,14 @@ public final class MasterMain {
             }
         }
         ConditionsFeed feed = new ConditionsFeed(master);
-        ClusterNode cluster = new ClusterNode(config, embedded != null ? embedded.connectString() : config.connect(),
-                feed, events);
+        ClusterNode cluster;
+        try {
+            cluster = new ClusterNode(config, embedded != null ? embedded.connectString() : config.connect(), feed,
+                    events);
+        } catch (UncheckedIOException e) { // a digest or TLS file changed since cluster.xml was read
+            cannotStart("cluster configuration: " + e.getMessage(), events, Daemon.EXIT_CONFIG);
+            return;
+        }
         OverrideSync sync = new OverrideSync(paths, cluster, events, Clock.systemUTC());
         sync.keepLocal(master::localOnlyOverride);
         MasterMlist masterMlist = new MasterMlist(cluster, Clock.systemUTC());

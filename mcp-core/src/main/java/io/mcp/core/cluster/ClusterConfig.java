@@ -34,8 +34,10 @@ import java.util.regex.Pattern;
  * {@code <zookeeper port= bind=>} (an MCP extension) set where the embedded server listens:
  * 2181 on loopback unless told otherwise. {@code <zookeeper digest-file=>} (an MCP extension)
  * names a file holding {@code user:password}: every node authenticates with it and every znode
- * MCP creates is readable and writable only by sessions that did the same. {@code <alert command=>}
- * (an MCP extension, see {@link AlertSpec}) is checked here and read again for each alert.
+ * MCP creates is readable and writable only by sessions that did the same.
+ * {@code <zookeeper tls-truststore= tls-keystore= tls-password-file=>} (MCP extensions) make the
+ * connection to an external ensemble TLS; see {@link ZkTls}. {@code <alert command=>} (an MCP
+ * extension, see {@link AlertSpec}) is checked here and read again for each alert.
  *
  * @param name the cluster's name, which is also its namespace in ZooKeeper
  * @param nodeId this node's id, its member name in ZooKeeper
@@ -45,9 +47,10 @@ import java.util.regex.Pattern;
  * @param embeddedPort the embedded server's client port
  * @param embeddedBind the address the embedded server listens on
  * @param digestFile the file holding this cluster's ZooKeeper digest credentials, or null
+ * @param tls TLS to the ensemble, or null for plain connections; never with {@link #EMBEDDED}
  */
 public record ClusterConfig(String name, String nodeId, List<String> members, String connect,
-        Duration sessionTimeout, int embeddedPort, String embeddedBind, Path digestFile) {
+        Duration sessionTimeout, int embeddedPort, String embeddedBind, Path digestFile, ZkTls tls) {
     public static final String EMBEDDED = "embedded";
     public static final String DEFAULT_NAME = "mcp";
     public static final String DEFAULT_NODE_ID = "1";
@@ -88,12 +91,29 @@ public record ClusterConfig(String name, String nodeId, List<String> members, St
         if (embeddedBind == null || embeddedBind.isBlank()) {
             throw new IllegalArgumentException("bind address is empty");
         }
+        if (tls != null && EMBEDDED.equals(connect)) {
+            throw new IllegalArgumentException(EMBEDDED_TLS);
+        }
+    }
+
+    /**
+     * Why TLS is refused with the embedded server: ZooKeeper configures a server's TLS only
+     * through JVM-wide system properties, and the master reaches its embedded server on this host.
+     */
+    private static final String EMBEDDED_TLS = "<zookeeper tls-*> attributes are for an external ensemble;"
+            + " the embedded server (connect=\"embedded\") serves plain connections only: point connect (or --zk)"
+            + " at a TLS ensemble, or drop the tls-* attributes";
+
+    /** A cluster without TLS to ZooKeeper. */
+    public ClusterConfig(String name, String nodeId, List<String> members, String connect,
+            Duration sessionTimeout, int embeddedPort, String embeddedBind, Path digestFile) {
+        this(name, nodeId, members, connect, sessionTimeout, embeddedPort, embeddedBind, digestFile, null);
     }
 
     /** A cluster whose ZooKeeper data is open to every client. */
     public ClusterConfig(String name, String nodeId, List<String> members, String connect,
             Duration sessionTimeout, int embeddedPort, String embeddedBind) {
-        this(name, nodeId, members, connect, sessionTimeout, embeddedPort, embeddedBind, null);
+        this(name, nodeId, members, connect, sessionTimeout, embeddedPort, embeddedBind, null, null);
     }
 
     /**
@@ -101,22 +121,36 @@ public record ClusterConfig(String name, String nodeId, List<String> members, St
      * user without {@code :}, the file not readable by every user.
      */
     public static byte[] readDigest(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) {
-            throw new IOException("digest-file " + file + " does not exist or is not a regular file");
-        }
-        try {
-            if (Files.getPosixFilePermissions(file).contains(PosixFilePermission.OTHERS_READ)) {
-                throw new IOException("digest-file " + file + " is readable by every user; chmod o-r it");
-            }
-        } catch (UnsupportedOperationException notPosix) {
-            // nothing to check
-        }
-        String text = Files.readString(file, StandardCharsets.UTF_8).strip();
+        String text = readSecret("digest-file", file);
         int colon = text.indexOf(':');
         if (text.contains("\n") || colon <= 0 || colon == text.length() - 1) {
             throw new IOException("digest-file " + file + " must hold one line 'user:password'");
         }
         return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The text of a file holding a secret, blanks around it removed, refused when it is missing,
+     * unreadable or readable by every user.
+     *
+     * @param attribute the {@code cluster.xml} attribute that names the file, for the messages
+     */
+    static String readSecret(String attribute, Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IOException(attribute + " " + file + " does not exist or is not a regular file");
+        }
+        try {
+            if (Files.getPosixFilePermissions(file).contains(PosixFilePermission.OTHERS_READ)) {
+                throw new IOException(attribute + " " + file + " is readable by every user; chmod o-r it");
+            }
+        } catch (UnsupportedOperationException notPosix) {
+            // nothing to check
+        }
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8).strip();
+        } catch (IOException e) {
+            throw new IOException(attribute + " " + file + " cannot be read: " + e, e);
+        }
     }
 
     /** A single-node cluster with an embedded ZooKeeper: what a node without cluster.xml runs. */
@@ -181,8 +215,7 @@ public record ClusterConfig(String name, String nodeId, List<String> members, St
             }
         });
 
-        Path digest = zk.digestFile == null || zk.digestFile.isBlank() ? null
-                : file.toAbsolutePath().getParent().resolve(zk.digestFile.trim()).normalize();
+        Path digest = besideClusterXml(file, zk.digestFile);
         if (digest != null) {
             try {
                 readDigest(digest);
@@ -190,6 +223,7 @@ public record ClusterConfig(String name, String nodeId, List<String> members, St
                 throw new XmlException(file, zkLine, e.getMessage());
             }
         }
+        ZkTls tls = tls(file, zkLine, zk, connect);
 
         List<String> members = new ArrayList<>();
         Set<String> seen = new LinkedHashSet<>();
@@ -222,7 +256,42 @@ public record ClusterConfig(String name, String nodeId, List<String> members, St
         if (xml.alert != null) {
             AlertSpec.of(file, xml.alert, name, nodeId); // checked here; read again for each alert
         }
-        return new ClusterConfig(name, nodeId, members, connect, session, port, bind, digest);
+        return new ClusterConfig(name, nodeId, members, connect, session, port, bind, digest, tls);
+    }
+
+    /** The {@code tls-*} attributes, checked and the stores opened; null when none is set. */
+    private static ZkTls tls(Path file, int line, ClusterXml.ZooKeeper zk, String connect) throws XmlException {
+        Path truststore = besideClusterXml(file, zk.tlsTruststore);
+        Path keystore = besideClusterXml(file, zk.tlsKeystore);
+        Path password = besideClusterXml(file, zk.tlsPasswordFile);
+        if (truststore == null && keystore == null && password == null) {
+            return null;
+        }
+        if (EMBEDDED.equals(connect)) {
+            throw new XmlException(file, line, EMBEDDED_TLS);
+        }
+        if (truststore == null) {
+            throw new XmlException(file, line, "<zookeeper> has " + (keystore != null ? ZkTls.KEYSTORE
+                    : ZkTls.PASSWORD_FILE) + " but no " + ZkTls.TRUSTSTORE + " (the certificates that the"
+                    + " ensemble's servers are trusted with)");
+        }
+        if (password == null) {
+            throw new XmlException(file, line, "<zookeeper " + ZkTls.TRUSTSTORE + "> needs "
+                    + ZkTls.PASSWORD_FILE + " (a file holding the password of the stores; never the password itself)");
+        }
+        ZkTls tls = new ZkTls(truststore, keystore, password);
+        try {
+            tls.open();
+        } catch (IOException e) {
+            throw new XmlException(file, line, e.getMessage());
+        }
+        return tls;
+    }
+
+    /** A file named in cluster.xml, relative to its directory; null when the attribute is not set. */
+    private static Path besideClusterXml(Path file, String attribute) {
+        return attribute == null || attribute.isBlank() ? null
+                : file.toAbsolutePath().getParent().resolve(attribute.trim()).normalize();
     }
 
     private static void checkId(String what, String id) {

@@ -36,8 +36,9 @@ public class ClusterXml {
     @XmlLocation @XmlTransient public Locator location;
 
     /**
-     * {@code <zookeeper connect= session-timeout= port= bind=>}: the ensemble, or {@code embedded};
-     * {@code port} and {@code bind} are where the embedded server listens.
+     * {@code <zookeeper connect= session-timeout= port= bind= digest-file= tls-truststore=
+     * tls-keystore= tls-password-file=>}: the ensemble, or {@code embedded}; {@code port} and
+     * {@code bind} are where the embedded server listens.
      */
     @XmlAccessorType(XmlAccessType.FIELD)
     public static class ZooKeeper {
@@ -46,6 +47,9 @@ public class ClusterXml {
         @XmlAttribute public String port;
         @XmlAttribute public String bind;
         @XmlAttribute(name = "digest-file") public String digestFile;
+        @XmlAttribute(name = "tls-truststore") public String tlsTruststore;
+        @XmlAttribute(name = "tls-keystore") public String tlsKeystore;
+        @XmlAttribute(name = "tls-password-file") public String tlsPasswordFile;
         @XmlAnyAttribute public Map<QName, String> unknownAttributes = new HashMap<>();
         @XmlLocation @XmlTransient public Locator location;
     }

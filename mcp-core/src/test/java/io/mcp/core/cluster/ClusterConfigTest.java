@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mcp.core.cluster.ClusterConfig.Overrides;
+import io.mcp.core.testing.TlsStores;
 import io.mcp.core.xml.XmlException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -121,6 +122,86 @@ class ClusterConfigTest {
         assertTrue(e.reason().contains("<alert timeout> 2h is outside 1s..1h"), e.getMessage());
         e = refused("<cluster><alert command=\"x\" timeout=\"later\"/></cluster>");
         assertTrue(e.reason().contains("not a duration: 'later'"), e.getMessage());
+    }
+
+    @Test
+    void tlsStoresAreResolvedNextToClusterXmlAndOpenedAtLoad() throws Exception {
+        TlsStores stores = TlsStores.create(dir.resolve("tls"), "s3cret-pw");
+        String xml = """
+                <cluster name="lab">
+                  <zookeeper connect="zk1:2281" tls-truststore="tls/truststore.p12" tls-keystore="tls/keystore.p12"
+                             tls-password-file="tls/tls.password"/>
+                </cluster>""";
+        ClusterConfig c = ClusterConfig.load(write(xml), Overrides.NONE);
+        assertEquals(new ZkTls(stores.truststore(), stores.keystore(), stores.passwordFile()), c.tls());
+        ZkTls.Opened opened = c.tls().open();
+        assertEquals("s3cret-pw", opened.password());
+        assertEquals("PKCS12", opened.keystoreType());
+        assertFalse(opened.toString().contains("s3cret"), "the password stays out of logs");
+
+        // Without a client certificate (an ensemble with ssl.clientAuth=none): the truststore alone.
+        c = ClusterConfig.load(write(xml.replace("tls-keystore=\"tls/keystore.p12\"", "")), Overrides.NONE);
+        assertEquals(new ZkTls(stores.truststore(), null, stores.passwordFile()), c.tls());
+        assertEquals(null, ClusterConfig.load(write("<cluster><zookeeper connect=\"zk1:2181\"/></cluster>"),
+                Overrides.NONE).tls());
+    }
+
+    @Test
+    void badTlsSettingsAreRefusedNamingTheAttributeAndFile() throws Exception {
+        TlsStores stores = TlsStores.create(dir.resolve("tls"), "s3cret-pw");
+        String xml = """
+                <cluster name="lab">
+                  <zookeeper connect="zk1:2281" tls-truststore="tls/truststore.p12" tls-keystore="tls/keystore.p12"
+                             tls-password-file="tls/tls.password"/>
+                </cluster>""";
+
+        XmlException e = refused(xml.replace("zk1:2281", "embedded"));
+        assertTrue(e.reason().contains("external ensemble") && e.reason().contains("embedded"), e.getMessage());
+        assertEquals(3, e.line(), "the line where the <zookeeper> tag ends");
+        Path f = write(xml);
+        e = assertThrows(XmlException.class, () -> ClusterConfig.load(f, new Overrides(null, "embedded")));
+        assertTrue(e.reason().contains("external ensemble"), e.getMessage());
+        assertTrue(ClusterConfig.load(f, new Overrides(null, "zk9:2281")).tls() != null);
+
+        e = refused(xml.replace("tls-truststore=\"tls/truststore.p12\"", ""));
+        assertTrue(e.reason().contains("tls-keystore but no tls-truststore"), e.getMessage());
+        e = refused(xml.replace("tls-password-file=\"tls/tls.password\"", ""));
+        assertTrue(e.reason().contains("needs tls-password-file"), e.getMessage());
+
+        e = refused(xml.replace("truststore.p12", "nowhere.p12"));
+        assertTrue(e.reason().startsWith("tls-truststore " + dir.resolve("tls/nowhere.p12") + " does not exist"),
+                e.getMessage());
+
+        TlsStores.writePasswordFile(stores.passwordFile(), "wrong-pw");
+        e = refused(xml);
+        assertEquals("the password in tls-password-file " + stores.passwordFile() + " does not open tls-truststore "
+                + stores.truststore(), e.reason());
+        TlsStores.writePasswordFile(stores.passwordFile(), "");
+        assertTrue(refused(xml).reason().contains("must hold one line, the password"));
+        TlsStores.writePasswordFile(stores.passwordFile(), "s3cret-pw");
+        Files.setPosixFilePermissions(stores.passwordFile(), PosixFilePermissions.fromString("rw-r--r--"));
+        e = refused(xml);
+        assertEquals("tls-password-file " + stores.passwordFile() + " is readable by every user; chmod o-r it",
+                e.reason());
+        Files.setPosixFilePermissions(stores.passwordFile(), PosixFilePermissions.fromString("rw-------"));
+
+        e = refused(xml.replace("tls/truststore.p12", "tls/keystore.p12"));
+        assertTrue(e.reason().startsWith("tls-truststore " + stores.keystore() + " holds no trusted certificate entry"),
+                e.getMessage());
+        e = refused(xml.replace("tls/keystore.p12", "tls/truststore.p12"));
+        assertTrue(e.reason().startsWith("tls-keystore " + stores.truststore() + " holds no private key"),
+                e.getMessage());
+        Files.writeString(dir.resolve("tls/garbage.pem"), "-----BEGIN CERTIFICATE-----\nnot really\n");
+        e = refused(xml.replace("tls/keystore.p12", "tls/garbage.pem"));
+        assertTrue(e.reason().startsWith("tls-keystore " + dir.resolve("tls/garbage.pem")
+                + " is not a JKS or PKCS12 store"), e.getMessage());
+
+        // A key whose password is not the store's: ZooKeeper could not use it.
+        Path jks = dir.resolve("tls/keys.jks");
+        TlsStores.keytool("-genkeypair", "-alias", "k", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=x",
+                "-storetype", "JKS", "-keystore", jks.toString(), "-storepass", "s3cret-pw", "-keypass", "other-pw");
+        e = refused(xml.replace("tls/keystore.p12", "tls/keys.jks"));
+        assertTrue(e.reason().contains("has another password than the store"), e.getMessage());
     }
 
     @Test

@@ -168,6 +168,13 @@ public final class ClusterNode implements AutoCloseable {
                 throw new UncheckedIOException(e.getMessage(), e);
             }
         }
+        if (config.tls() != null) {
+            try {
+                builder.zkClientConfig(ZkTlsClient.config(config.tls()));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e.getMessage(), e);
+            }
+        }
         client = builder
                 .connectString(connectString)
                 .sessionTimeoutMs((int) sessionTimeout.toMillis())
@@ -222,7 +229,7 @@ public final class ClusterNode implements AutoCloseable {
         LOG.info("node " + config.nodeId() + " of cluster " + config.name() + " joining through "
                 + client.getZookeeperClient().getCurrentConnectionString() + " (members "
                 + String.join(", ", config.members()) + ", session timeout " + config.sessionTimeout().toMillis()
-                + " ms)");
+                + " ms" + (config.tls() == null ? "" : ", TLS trusting " + config.tls().truststore()) + ")");
     }
 
     public boolean inQuorum() {

@@ -26,6 +26,8 @@ final class ClusterTesting {
     static final Duration SESSION = Duration.ofSeconds(2);
     /** The longest any awaited event may take; generous for a loaded two-core machine. */
     static final Duration WAIT = Duration.ofSeconds(30);
+    /** How long a connection that must fail is given to succeed; a working one takes well under 1 s here. */
+    static final Duration REFUSED = Duration.ofSeconds(3);
     static final String CLUSTER = "test";
     static final List<String> THREE = List.of("1", "2", "3");
 
