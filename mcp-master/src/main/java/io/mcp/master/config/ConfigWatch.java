@@ -252,8 +252,8 @@ public final class ConfigWatch implements AutoCloseable {
         if (Objects.equals(before, md5 == null ? "" : md5)) {
             return;
         }
-        saveState();
         copyAcross(file, md5);
+        saveState();
         if (before == null) {
             return; // first sight: the starting point, not a change
         }
@@ -276,8 +276,10 @@ public final class ConfigWatch implements AutoCloseable {
             return;
         }
         Path copy = copyOf.get(file);
-        if (copy != null && !md5.equals(md5(copy))) {
-            replace(file, copy);
+        if (copy != null && !md5.equals(md5(copy)) && replace(file, copy)) {
+            // What this node wrote there is not news from the cluster when the copy's watch sees it
+            // (by then the file may have changed again: that must not be overwritten).
+            acted.put(copy.toString(), md5);
         }
         Path original = originalOf.get(file);
         if (original != null) {
@@ -291,7 +293,7 @@ public final class ConfigWatch implements AutoCloseable {
     }
 
     /** {@code to} gets {@code from}'s bytes atomically (temporary file, fsync, rename), keeping its mode. */
-    private void replace(Path from, Path to) {
+    private boolean replace(Path from, Path to) {
         Path tmp = to.resolveSibling("." + to.getFileName() + ".mcp-tmp");
         try {
             byte[] content = Files.readAllBytes(from);
@@ -306,6 +308,7 @@ public final class ConfigWatch implements AutoCloseable {
             }
             Files.move(tmp, to, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             LOG.info(from + " copied to " + to);
+            return true;
         } catch (IOException | UnsupportedOperationException e) {
             events.warning(SOURCE, "config", "cannot copy " + from + " to " + to + ": " + e);
             try {
@@ -313,6 +316,7 @@ public final class ConfigWatch implements AutoCloseable {
             } catch (IOException ignored) {
                 // left for the next attempt to replace
             }
+            return false;
         }
     }
 
