@@ -193,9 +193,28 @@ public final class FailsafeMain implements Callable<Integer> {
             // none: the JVM's default archive only
         }
         cmd.add("-cp");
-        cmd.add(target.resolve(name + ".jar") + ":" + target.resolve("lib") + "/*");
+        cmd.add(classPath(target, name));
         cmd.add(mainClass);
         return new Failsafe.Child(name, cmd);
+    }
+
+    /**
+     * {@code target/NAME.jar}, then the jars the build listed in {@code target/classpath}, in the
+     * pom's order (bin/mcp makes the class-data archive with the very same list); {@code lib/*},
+     * in directory order, for a build that has no list.
+     */
+    static String classPath(Path target, String name) {
+        StringBuilder cp = new StringBuilder(target.resolve(name + ".jar").toString());
+        try {
+            for (String entry : Files.readString(target.resolve("classpath")).strip().split(":")) {
+                if (!entry.isEmpty()) {
+                    cp.append(':').append(target.resolve(entry));
+                }
+            }
+            return cp.toString();
+        } catch (IOException e) {
+            return cp.append(':').append(target.resolve("lib")).append("/*").toString();
+        }
     }
 
     /**

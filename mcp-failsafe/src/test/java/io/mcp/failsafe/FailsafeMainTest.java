@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.mcp.core.paths.NodePaths;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 class FailsafeMainTest {
@@ -41,6 +43,17 @@ class FailsafeMainTest {
         assertRun(FailsafeMain.EXIT_USAGE, "Unknown options: '--rot', '/tmp'", "up", "--rot", "/tmp");
         assertRun(FailsafeMain.EXIT_USAGE, "node id 'a b' must be", "up", "--node-id", "a b");
         assertRun(FailsafeMain.EXIT_USAGE, "ZooKeeper connect 'zk 1' must be", "up", "--zk", "zk 1");
+    }
+
+    @Test
+    void theClassPathFollowsTheBuildsListAndFallsBackToEveryJar(@TempDir Path target) throws Exception {
+        assertEquals(target.resolve("mcp-master.jar") + ":" + target.resolve("lib") + "/*",
+                FailsafeMain.classPath(target, "mcp-master"));
+
+        Files.writeString(target.resolve("classpath"), "lib/mcp-core.jar:lib/jackson-core.jar\n");
+
+        assertEquals(target.resolve("mcp-master.jar") + ":" + target.resolve("lib/mcp-core.jar") + ":"
+                + target.resolve("lib/jackson-core.jar"), FailsafeMain.classPath(target, "mcp-master"));
     }
 
     @Test
