@@ -84,6 +84,11 @@ public final class OverrideSync implements AutoCloseable {
     static final long PERIODIC_MS = 3000;
     private final long periodicMs;
     private static final long DEBOUNCE_MS = 15;
+    /**
+     * How long after a write the directory is synced and the mlist saved: after the other nodes
+     * have had the change (on one disk, their fsyncs would otherwise wait behind these).
+     */
+    private static final long FLUSH_DELAY_MS = 100;
     private static final String SOURCE = NodePaths.MASTER;
     private static final Logger LOG = Logger.getLogger(OverrideSync.class.getName());
 
@@ -695,9 +700,11 @@ public final class OverrideSync implements AutoCloseable {
     }
 
     /**
-     * The mlist changed: readers see it at once, the file is saved by a task queued behind the
-     * current one (several agreements in a row are one save), after the directories of the files
-     * written meanwhile were synced, so that it never records a write the disk could lose.
+     * The mlist changed: readers see it at once, the file is saved {@link #FLUSH_DELAY_MS} later
+     * (several agreements in a row are one save), after the directories of the files written
+     * meanwhile were synced, so that it never records a write the disk could lose. Until then it
+     * may lag behind: a reconcile after a crash finds the local file and the znode equal and
+     * records their agreement again.
      */
     private void mlistChanged() {
         mlistView = java.util.Collections.unmodifiableMap(new TreeMap<>(mlist));
@@ -711,7 +718,8 @@ public final class OverrideSync implements AutoCloseable {
         }
         flushQueued = true;
         try {
-            thread.execute(this::flush); // not guarded: what was agreed before close() is still saved
+            // Not guarded: what was agreed before close() is still saved (a delayed task still runs after shutdown()).
+            thread.schedule(this::flush, FLUSH_DELAY_MS, TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException closed) {
             flush();
         }

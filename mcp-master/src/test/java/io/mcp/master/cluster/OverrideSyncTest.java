@@ -177,7 +177,13 @@ class OverrideSyncTest {
         assertNotNull(e);
         assertEquals(ClusterTesting.CLUSTER, e.cluster);
         assertEquals(0, e.revision);
-        assertTrue(Files.readString(n2.paths.mlist()).contains("settings.xml"));
+        await("var/mlist.xml saved on node 2", () -> {
+            try {
+                return Files.readString(n2.paths.mlist()).contains("settings.xml");
+            } catch (IOException notYet) {
+                return false;
+            }
+        });
     }
 
     /** What a write listener was told. */
