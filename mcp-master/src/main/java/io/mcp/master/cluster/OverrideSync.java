@@ -456,11 +456,12 @@ public final class OverrideSync implements AutoCloseable {
             }
         }
         if (connected && state.get() == State.STARTED) {
-            setInSync(true);
+            // The master mlist's repair is queued before anyone can see this node in sync.
             PublishListener l = publishListener;
             if (l != null) {
                 l.reconciled();
             }
+            setInSync(true);
         }
     }
 
