@@ -44,7 +44,7 @@ public final class ForkerServer implements AutoCloseable {
         this.paths = paths;
         this.runner = new ActionRunner(spawner, os);
         this.starter = new ServiceStarter(spawner, os);
-        this.respawner = new Respawner(os);
+        this.respawner = new Respawner();
         this.server = new JsonLineServer<>(paths.forkerSocket(), SOCKET_MODE, ForkerRequest.class,
                 (request, peer) -> handle(request), ForkerServer::failureOf);
     }

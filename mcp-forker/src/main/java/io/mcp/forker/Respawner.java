@@ -1,6 +1,7 @@
 package io.mcp.forker;
 
 import io.mcp.core.os.Os;
+import java.util.function.LongPredicate;
 import io.mcp.core.proto.ForkerReply;
 import java.time.Duration;
 import java.util.HashMap;
@@ -56,15 +57,24 @@ final class Respawner implements AutoCloseable {
         }
     }
 
-    private final Os os;
+    /** SIGKILLs a process group; false when there is none. */
+    private final LongPredicate killGroup;
     private final Object lock = new Object();
     /** Services spawned here, by PID, until their exit has been handled here (completes then). */
     private final Map<Long, CompletableFuture<Void>> running = new HashMap<>();
     private final Map<Long, Arm> arms = new HashMap<>();
     private boolean closed;
 
-    Respawner(Os os) {
-        this.os = os;
+    /**
+     * Kills process groups with the forker's own libc binding: {@link Os#killGroup} would load
+     * jnr-posix into the forker (a fifth of a second at the first respawn, and some 20 MB).
+     */
+    Respawner() {
+        this(pgid -> pgid > 1 && ForkerLibc.LIBC.kill((int) -pgid, Os.SIGKILL) == 0);
+    }
+
+    Respawner(LongPredicate killGroup) {
+        this.killGroup = killGroup;
     }
 
     /** A service was spawned: it may be armed from now on, until it dies. */
@@ -95,7 +105,7 @@ final class Respawner implements AutoCloseable {
             arm.state = State.RESPAWNING;
         }
         // What the dead instance left in its group would hold ports or files the new one needs.
-        os.killGroup(pid, Os.SIGKILL);
+        killGroup.test(pid);
         ForkerReply reply;
         try {
             ServiceStarter.Started started = arm.restart.start();
