@@ -60,6 +60,45 @@ class RestartArmTest extends NodeTest {
     }
 
     @Test
+    void aStopIsDisarmedFirstSoTheForkerNeverRestartsWhatItStops() throws Exception {
+        node.define("s.xml", node.foreground("s", true));
+        node.startMaster();
+        long pid = awaitArmed("s").pid();
+
+        new ServiceOverrides(node.paths).setEnabled("s", false);
+
+        node.awaitState("s", "stopped");
+        assertFalse(TestNode.alive(pid));
+        assertEquals(List.of(), crashes("s"), "the stop's SIGTERM is no crash, and nothing restarted the service");
+        assertEquals(List.of(), node.runningProcesses());
+        assertEquals(0, node.status("s").orElseThrow().restarts());
+        assertEquals(pid, PidFiles.read(node.paths.foregroundPidFile("s")).orElse(pid), "no new process was spawned");
+    }
+
+    @Test
+    void aDeathJustBeforeTheStopIsRestartedByTheForkerAndThatProcessIsStoppedToo() throws Exception {
+        node.define("x.xml", node.foreground("x", true));
+        node.startMaster();
+        long pid = awaitArmed("x").pid();
+
+        // The master's loop is held: it decides the stop before it learns of the death, while
+        // the forker has already restarted the service; its disarm answers with the new process.
+        node.master().runOnLoop(() -> {
+            Os.linux().kill(pid, Os.SIGKILL);
+            TestNode.await(() -> PidFiles.read(node.paths.foregroundPidFile("x")).orElse(pid) != pid,
+                    () -> "the forker to restart x");
+            node.master().supervision().enableOverride("x", java.util.Optional.of(false));
+        });
+
+        node.awaitState("x", "stopped");
+        TestNode.await(() -> node.runningProcesses().isEmpty(), () -> "the restarted process to be stopped, found "
+                + node.runningProcesses());
+        List<Event> crashes = crashes("x");
+        assertEquals(1, crashes.size(), crashes::toString);
+        assertTrue(crashes.get(0).message().endsWith("which is stopped"), crashes.get(0).message());
+    }
+
+    @Test
     void disablingRightAfterTheStartNeverLeavesARestartedProcess() throws Exception {
         for (int round = 0; round < 4; round++) {
             String name = "d" + round;
