@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.mcp.core.paths.NodePaths;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 class FailsafeMainTest {
@@ -19,13 +21,15 @@ class FailsafeMainTest {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         assertEquals(new Failsafe.Child("mcp-forker", List.of(java, "-Dmcp.process=mcp-forker", "-Dmcp.root=/srv/node",
                 "-Dmcp.lifeline=true", "-XX:+UseSerialGC", "-Xss256k", "-XX:TieredStopAtLevel=1", "-Xms8m", "-XX:+IgnoreUnrecognizedVMOptions",
-                "-XX:+UnlockExperimentalVMOptions", "-XX:TrimNativeHeapInterval=1000", "-Xmx32m", "-cp",
+                "-XX:+UnlockExperimentalVMOptions", "-XX:TrimNativeHeapInterval=1000",
+                "-Djava.nio.channels.spi.SelectorProvider=sun.nio.ch.EPollSelectorProvider", "-Xmx32m", "-cp",
                 "/opt/mcp/mcp-forker/target/mcp-forker.jar:/opt/mcp/mcp-forker/target/lib/*",
                 "io.mcp.forker.ForkerMain")), children.get(0));
         assertEquals(new Failsafe.Child("mcp-master", List.of(java, "-Dmcp.process=mcp-master", "-Dmcp.root=/srv/node",
                 "-Dmcp.lifeline=true", "-Dmcp.node-id=n2", "-Dmcp.zk=zk1:2181,zk2:2181", "-XX:+UseSerialGC", "-Xss256k",
                 "-XX:TieredStopAtLevel=1", "-Xms8m", "-XX:+IgnoreUnrecognizedVMOptions",
-                "-XX:+UnlockExperimentalVMOptions", "-XX:TrimNativeHeapInterval=1000", "-Xmx96m", "-cp",
+                "-XX:+UnlockExperimentalVMOptions", "-XX:TrimNativeHeapInterval=1000",
+                "-Djava.nio.channels.spi.SelectorProvider=sun.nio.ch.EPollSelectorProvider", "-Xmx96m", "-cp",
                 "/opt/mcp/mcp-master/target/mcp-master.jar:/opt/mcp/mcp-master/target/lib/*",
                 "io.mcp.master.MasterMain")), children.get(1));
     }
@@ -39,6 +43,17 @@ class FailsafeMainTest {
         assertRun(FailsafeMain.EXIT_USAGE, "Unknown options: '--rot', '/tmp'", "up", "--rot", "/tmp");
         assertRun(FailsafeMain.EXIT_USAGE, "node id 'a b' must be", "up", "--node-id", "a b");
         assertRun(FailsafeMain.EXIT_USAGE, "ZooKeeper connect 'zk 1' must be", "up", "--zk", "zk 1");
+    }
+
+    @Test
+    void theClassPathFollowsTheBuildsListAndFallsBackToEveryJar(@TempDir Path target) throws Exception {
+        assertEquals(target.resolve("mcp-master.jar") + ":" + target.resolve("lib") + "/*",
+                FailsafeMain.classPath(target, "mcp-master"));
+
+        Files.writeString(target.resolve("classpath"), "lib/mcp-core.jar:lib/jackson-core.jar\n");
+
+        assertEquals(target.resolve("mcp-master.jar") + ":" + target.resolve("lib/mcp-core.jar") + ":"
+                + target.resolve("lib/jackson-core.jar"), FailsafeMain.classPath(target, "mcp-master"));
     }
 
     @Test

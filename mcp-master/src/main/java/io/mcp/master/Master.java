@@ -100,6 +100,15 @@ public final class Master implements AutoCloseable {
         return supervision;
     }
 
+    /**
+     * The override sync wrote {@code file} from the cluster (content {@code md5}): its change
+     * actions start at once. Any thread.
+     */
+    public void overrideWritten(java.nio.file.Path file, java.nio.file.attribute.BasicFileAttributes attributes,
+            String md5) {
+        configWatch.written(file, attributes, md5);
+    }
+
     /** Whether a file under {@code override/} is kept on this node only ({@code notify="0"}). */
     public boolean localOnlyOverride(String overrideRelative) {
         return configWatch.localOnly(overrideRelative);

@@ -78,6 +78,7 @@ public final class MasterMain {
         }
         OverrideSync sync = new OverrideSync(paths, cluster, events, Clock.systemUTC());
         sync.keepLocal(master::localOnlyOverride);
+        sync.setWriteListener(master::overrideWritten);
         MasterMlist masterMlist = new MasterMlist(cluster, Clock.systemUTC());
         sync.setPublishListener(masterMlist);
         feed.attach(cluster, sync);

@@ -1,5 +1,6 @@
 package io.mcp.master;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.mcp.core.cluster.ClusterConfig;
@@ -57,6 +58,7 @@ class OverrideSyncMasterTest {
         OverrideSync sync = new OverrideSync(node.paths, cluster,
                 new EventLog(node.paths.eventsLog(), Clock.systemUTC()), Clock.systemUTC());
         sync.keepLocal(node.master()::localOnlyOverride);
+        sync.setWriteListener(node.master()::overrideWritten);
         feed.attach(cluster, sync);
         node.master().attachCluster(cluster);
         cluster.start();
@@ -104,6 +106,18 @@ class OverrideSyncMasterTest {
         for (TestNode node : nodes.subList(1, 3)) {
             assertEquals(null, read(node.paths.overrideDir().resolve("a-tuning.conf")),
                     "a notify=\"0\" file stays on its node");
+        }
+
+        // Told by the sync and seen by the watch, a write from the cluster still runs its actions
+        // once: had the first content run twice, it would show twice before the second.
+        Path tmp2 = Files.writeString(node1.resolve(".app.conf.swp"), "workers = 9\n");
+        Files.move(tmp2, node1.resolve("app.conf"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        byte[] both = "workers = 8\nworkers = 9\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        for (TestNode node : nodes) {
+            TestNode.await(() -> read(node.paths.root().resolve("applied.log")) != null
+                    && read(node.paths.root().resolve("applied.log")).length >= both.length,
+                    () -> "the second change action on " + node.paths.root());
+            assertArrayEquals(both, read(node.paths.root().resolve("applied.log")), node.paths.root().toString());
         }
     }
 

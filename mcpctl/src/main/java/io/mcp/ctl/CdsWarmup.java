@@ -9,14 +9,13 @@ import io.mcp.core.event.Event;
 import io.mcp.core.paths.NodePaths;
 import io.mcp.core.proto.Json;
 import io.mcp.core.proto.JsonLineServer;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
+import org.apache.commons.io.FileUtils;
 
 /**
  * The training run behind the class-data-sharing archive of {@code bin/mcpctl}: runs the
@@ -61,16 +60,8 @@ public final class CdsWarmup {
                 Mcpctl.run(args, sink, sink, Mcpctl.TIMEOUT);
             }
         } finally {
-            delete(root);
+            FileUtils.deleteDirectory(root.toFile());
         }
         System.exit(ExitCode.OK);
-    }
-
-    private static void delete(Path dir) throws IOException {
-        try (Stream<Path> all = Files.walk(dir)) {
-            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }

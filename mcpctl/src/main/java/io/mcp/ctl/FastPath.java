@@ -7,7 +7,7 @@ import java.util.List;
  * The listings run most often, {@code services [-a] [--json]} and {@code services NAME [--json]}
  * (with {@code --root DIR} anywhere), parsed by hand: picocli builds its model by reflection and
  * loads some 150 classes that cannot be kept in the class-data archive, about half of a run's
- * time; and the table of services is read without Jackson ({@link MiniJson}). Anything else (other commands, help, a mistake, an unusual spelling) is left to
+ * time; and the table of services and one service's lines are read without Jackson ({@link MiniJson}). Anything else (other commands, help, a mistake, an unusual spelling) is left to
  * picocli, which handles it exactly as before.
  */
 final class FastPath {

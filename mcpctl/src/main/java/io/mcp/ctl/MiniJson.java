@@ -19,6 +19,22 @@ final class MiniJson {
         this.s = s;
     }
 
+    /** {@code text} as a JSON string literal, quotes included. */
+    static String quote(String text) {
+        StringBuilder b = new StringBuilder(text.length() + 2).append('"');
+        for (int k = 0; k < text.length(); k++) {
+            char c = text.charAt(k);
+            if (c == '"' || c == '\\') {
+                b.append('\\').append(c);
+            } else if (c < 0x20) {
+                b.append(String.format("\\u%04x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return b.append('"').toString();
+    }
+
     /** @throws IllegalArgumentException if {@code text} is not one JSON value */
     static Object parse(String text) {
         MiniJson p = new MiniJson(text);

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mcp.core.control.ClusterServices;
 import io.mcp.core.control.ControlRequest;
 import io.mcp.core.control.ServiceStatus;
-import io.mcp.core.control.ServiceStatus.ActionResult;
 import io.mcp.core.proto.Json;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -68,14 +67,18 @@ final class ServicesView {
         ctx.out.println("Total: " + table.size());
     }
 
-    /** {@code services NAME [--json]}. */
+    /** {@code services NAME [--json]}; the key-value lines are read without Jackson, like {@link #listTable}. */
     void detail(String service, boolean asJson) {
-        ServiceStatus s = read(ctx.master().ask(new ControlRequest(ControlRequest.SERVICE, service, false)));
         if (asJson) {
-            ctx.printJson(toJson(s, true));
-        } else {
-            printDetail(s);
+            ctx.printJson(toJson(read(ctx.master().ask(new ControlRequest(ControlRequest.SERVICE, service, false))), true));
+            return;
         }
+        Object data = ctx.master().askWithoutJackson("{\"command\":\"" + ControlRequest.SERVICE + "\",\"service\":"
+                + MiniJson.quote(service) + ",\"all\":false}");
+        if (!(data instanceof Map<?, ?> s)) {
+            throw new CtlException(ExitCode.FAILED, "unreadable answer from mcp-master: not a service");
+        }
+        printDetail(s);
     }
 
     void list(boolean includeHidden, boolean asJson) {
@@ -118,37 +121,54 @@ final class ServicesView {
         ctx.out.println("Total: " + table.size());
     }
 
-    private void printDetail(ServiceStatus s) {
+    /** A service's fields as {@link ServiceStatus} names them in JSON. */
+    private void printDetail(Map<?, ?> s) {
+        Object options = s.get("options");
+        Object backoff = s.get("backoffSeconds");
+        Object next = s.get("nextStartAt");
         KeyValues kv = new KeyValues()
-                .add("Service", s.name())
-                .add("Description", s.description())
-                .add("Definition file", s.file())
-                .add("Enabled", s.enabled() ? "Yes" : "No")
-                .add("Displayed", s.display() ? "Yes" : "No")
-                .add("Options", s.options() == null || s.options().isEmpty() ? null : String.join(", ", s.options()))
-                .add("State", s.state())
-                .add("Phase", s.phase())
-                .add("Since", s.since())
-                .add("PID", s.pid())
-                .add("Restarts", s.restarts())
-                .add("Backoff", s.backoffSeconds() == null ? null
-                        : s.backoffSeconds() + " s" + (s.nextStartAt() == null ? "" : " (next start " + s.nextStartAt() + ")"))
-                .add("Reason", s.reason())
-                .add("Process name", s.processName())
-                .add("PID file", s.pidFile());
+                .add("Service", s.get("name"))
+                .add("Description", s.get("description"))
+                .add("Definition file", s.get("file"))
+                .add("Enabled", Boolean.TRUE.equals(s.get("enabled")) ? "Yes" : "No")
+                .add("Displayed", Boolean.TRUE.equals(s.get("display")) ? "Yes" : "No")
+                .add("Options", options instanceof List<?> l && !l.isEmpty() ? joined(l, ", ") : null)
+                .add("State", s.get("state"))
+                .add("Phase", s.get("phase"))
+                .add("Since", s.get("since"))
+                .add("PID", s.get("pid"))
+                .add("Restarts", s.get("restarts"))
+                .add("Backoff", backoff == null ? null : backoff + " s" + (next == null ? "" : " (next start " + next + ")"))
+                .add("Reason", s.get("reason"))
+                .add("Process name", s.get("processName"))
+                .add("PID file", s.get("pidFile"));
         kv.print(ctx.out);
-        List<ActionResult> actions = s.lastActions();
-        if (actions == null || actions.isEmpty()) {
+        if (!(s.get("lastActions") instanceof List<?> actions) || actions.isEmpty()) {
             return;
         }
         ctx.out.println("Last actions:");
-        for (ActionResult a : actions) {
-            ctx.out.println("  " + a.list() + "  " + Table.cell(a.at()) + "  " + (a.ok() ? "ok" : "FAILED") + "  "
-                    + a.durationMillis() + " ms" + (a.summary() == null ? "" : "  " + a.summary()));
-            if (a.outputTail() != null && !a.outputTail().isBlank()) {
-                a.outputTail().stripTrailing().lines().forEach(line -> ctx.out.println("    | " + line));
+        for (Object o : actions) {
+            if (!(o instanceof Map<?, ?> a)) {
+                continue;
+            }
+            Object summary = a.get("summary");
+            ctx.out.println("  " + a.get("list") + "  " + Table.cell(a.get("at")) + "  "
+                    + (Boolean.TRUE.equals(a.get("ok")) ? "ok" : "FAILED") + "  " + a.get("durationMillis") + " ms"
+                    + (summary == null ? "" : "  " + summary));
+            if (a.get("outputTail") instanceof String tail && !tail.isBlank()) {
+                for (String line : tail.stripTrailing().lines().toList()) {
+                    ctx.out.println("    | " + line);
+                }
             }
         }
+    }
+
+    private static String joined(List<?> items, String separator) {
+        StringBuilder b = new StringBuilder();
+        for (Object item : items) {
+            b.append(b.length() == 0 ? "" : separator).append(item);
+        }
+        return b.toString();
     }
 
     /**

@@ -39,6 +39,13 @@ class MiniJsonTest {
     }
 
     @Test
+    void quotesWhatJacksonReadsBack() throws Exception {
+        for (String text : List.of("", "webd", "a\"b\\c", "tab\tnl\n\u0001", "é ✓ /")) {
+            assertEquals(text, Json.MAPPER.readValue(MiniJson.quote(text), String.class), text);
+        }
+    }
+
+    @Test
     void refusesWhatIsNotJson() {
         for (String bad : List.of("", "{", "[1,]", "{\"a\"}", "{\"a\":1,}", "tru", "\"x", "\"\\q\"", "1 2", "{a:1}",
                 "\"\u0001\"", "[1 2]", "\"\\u12\"")) {

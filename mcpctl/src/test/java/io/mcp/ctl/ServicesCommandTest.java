@@ -247,6 +247,14 @@ class ServicesCommandTest {
     }
 
     @Test
+    void aNameWithQuotesReachesTheMasterAsTyped() {
+        CtlRun r = run("--root", rootArg, "services", "we\"b\\d");
+
+        assertEquals(List.of(new ControlRequest(ControlRequest.SERVICE, "we\"b\\d", false)), master.requests);
+        assertEquals(List.of("mcpctl: no such service: we\"b\\d"), r.errLines());
+    }
+
+    @Test
     void anUnknownServiceExitsOneWithOneLine() {
         CtlRun r = run("--root", rootArg, "services", "nosuch");
 

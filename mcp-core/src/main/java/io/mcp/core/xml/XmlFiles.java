@@ -111,7 +111,9 @@ public final class XmlFiles {
     private static JAXBContext context(Class<?> type) {
         return CONTEXTS.computeIfAbsent(type, t -> {
             try {
-                return JAXBContext.newInstance(t);
+                // The implementation named, so that JAXB does not look through every jar for one.
+                return JAXBContext.newInstance(new Class<?>[] {t},
+                        Map.of(JAXBContext.JAXB_CONTEXT_FACTORY, "org.glassfish.jaxb.runtime.v2.JAXBContextFactory"));
             } catch (JAXBException e) {
                 throw new IllegalStateException("JAXB cannot bind " + t, e);
             }
@@ -140,7 +142,8 @@ public final class XmlFiles {
     }
 
     private static XMLInputFactory secureInputFactory() {
-        XMLInputFactory f = XMLInputFactory.newFactory();
+        // The JDK's own parser, without a look through every jar on the class path for another.
+        XMLInputFactory f = XMLInputFactory.newDefaultFactory();
         f.setProperty(XMLInputFactory.SUPPORT_DTD, false);
         f.setProperty(XMLInputFactory.IS_SUPPORTING_EXTERNAL_ENTITIES, false);
         f.setProperty(XMLInputFactory.IS_REPLACING_ENTITY_REFERENCES, false);

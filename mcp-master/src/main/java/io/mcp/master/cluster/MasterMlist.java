@@ -40,7 +40,9 @@ import org.apache.zookeeper.data.Stat;
  * revision (the version of the override's znode), cluster, and the node that wrote the entry.
  *
  * <p>It never slows propagation: {@link OverrideSync} writes the override's znode first (the other
- * nodes apply it at once) and tells this class, which queues the change. On its own thread it then
+ * nodes apply it at once) and tells this class, which queues the change. {@link #BATCH_MS} later,
+ * once the other nodes have had the change (its ZooKeeper writes, their fsyncs on the server and
+ * its XML work would otherwise compete with theirs), on its own thread it then
  * takes the coordinator lock (a Curator {@link InterProcessMutex} on {@link ZkLayout#coordinatorLock()})
  * once for everything queued meanwhile, reads the mlist znode, merges, writes it with a
  * compare-and-set on its version, and releases the lock. The master mlist is changed only under
@@ -63,6 +65,8 @@ public final class MasterMlist implements PublishListener, AutoCloseable {
     /** How long an update waits for the coordinator lock before it tries again later. */
     static final Duration LOCK_WAIT = Duration.ofSeconds(10);
     private static final long RETRY_MS = 1000;
+    /** How long a publication waits before it is recorded, batching what is published meanwhile. */
+    static final long BATCH_MS = 100;
     private static final Pattern MD5 = Pattern.compile("[0-9a-f]{32}");
     private static final Logger LOG = Logger.getLogger(MasterMlist.class.getName());
     private static final Path SOURCE = Path.of("zookeeper:mlist");
@@ -163,7 +167,7 @@ public final class MasterMlist implements PublishListener, AutoCloseable {
         synchronized (this) {
             pending.put(rel, p);
         }
-        scheduleFlush(0);
+        scheduleFlush(BATCH_MS);
     }
 
     private void scheduleFlush(long delayMs) {

@@ -31,6 +31,12 @@ public class Mlist {
         @XmlAttribute public long timestamp;
         /** The znode's version holding that content. */
         @XmlAttribute public int revision;
+        /**
+         * Local mlist only: the zxid that last changed the znode holding that content, to tell a
+         * newer change from the cluster from a stale one (versions start again at 0 when a znode is
+         * deleted and created again; zxids only grow). Absent in mlists written before it was kept.
+         */
+        @XmlAttribute public Long mzxid;
         /** The cluster the agreement was with. */
         @XmlAttribute public String cluster;
         /** Master mlist only: the node that last wrote this entry (the publisher, or a node that repaired it). */

@@ -1,6 +1,7 @@
 package io.mcp.master.cluster;
 
 import io.mcp.core.event.EventLog;
+import io.mcp.core.os.FileWatch;
 import io.mcp.core.paths.NodePaths;
 import io.mcp.core.xml.XmlException;
 import io.mcp.core.xml.XmlFiles;
@@ -21,6 +22,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +34,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -61,9 +64,18 @@ import org.apache.zookeeper.data.Stat;
  * decision is by content against the mlist, a write that came from the cluster is never
  * published back, and a local publish is never applied again.
  *
- * <p>Triggers: local file events (debounced), a periodic local pass, the znodes' cache, and
- * every (re)connection, which reconciles every file ({@link #inSync()} turns true when that
- * finished). Files whose names start with {@code .} are temporary and ignored.
+ * <p>Triggers: local file events (a file renamed into place, closed after writing, or deleted at
+ * once; one being written once it has been quiet for a moment), a periodic local pass, the
+ * znodes' cache, and every (re)connection, which reconciles every file ({@link #inSync()} turns
+ * true when that finished). Files whose names start with {@code .} are temporary and ignored.
+ *
+ * <p>One ZooKeeper round trip per hop: a local change is published with a compare-and-set
+ * against the version the mlist agreed on, without reading the znode first (ZooKeeper is read
+ * only when that fails), and a change from the cluster is applied from the data the cache
+ * already read, unless the mlist shows it stale (its {@code mzxid} is not newer than the one
+ * agreed: a node's own publication, or an event overtaken). The mlist and the directory of a
+ * written file are made durable right after, off the way from the znode to the written file and
+ * its {@link WriteListener}.
  */
 public final class OverrideSync implements AutoCloseable {
     /** The largest file published: below ZooKeeper's default jute.maxbuffer of 1 MiB. */
@@ -72,6 +84,11 @@ public final class OverrideSync implements AutoCloseable {
     static final long PERIODIC_MS = 3000;
     private final long periodicMs;
     private static final long DEBOUNCE_MS = 15;
+    /**
+     * How long after a write the directory is synced and the mlist saved: after the other nodes
+     * have had the change (on one disk, their fsyncs would otherwise wait behind these).
+     */
+    private static final long FLUSH_DELAY_MS = 100;
     private static final String SOURCE = NodePaths.MASTER;
     private static final Logger LOG = Logger.getLogger(OverrideSync.class.getName());
 
@@ -89,12 +106,15 @@ public final class OverrideSync implements AutoCloseable {
     private final ScheduledExecutorService thread;
     private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
     private final AtomicBoolean passQueued = new AtomicBoolean();
+    private final Object quietLock = new Object();
+    private ScheduledFuture<?> quietPass; // guarded by quietLock
     private final List<Consumer<Boolean>> listeners = new CopyOnWriteArrayList<>();
     private final org.apache.curator.framework.state.ConnectionStateListener connectionListener =
             this::connectionChanged;
     private TreeWatch watch;
     private volatile Predicate<String> localOnly = rel -> false;
     private volatile PublishListener publishListener;
+    private volatile WriteListener writeListener;
     /** The local mlist as last saved, for readers on other threads. */
     private volatile Map<String, Mlist.Entry> mlistView = Map.of();
 
@@ -104,14 +124,32 @@ public final class OverrideSync implements AutoCloseable {
     private final Map<String, Long> oversized = new HashMap<>();
     private boolean connected;
     private volatile boolean inSync;
+    private boolean flushQueued;
+    private boolean mlistDirty;
+    private final Set<Path> dirsToSync = new HashSet<>();
 
     /** What a local file looked like when it was last hashed, to skip hashing when it did not change. */
     private record Seen(Object key, long mtime, long size, String md5) {
     }
 
-    /** A znode's content and version; null when there is none. */
-    private record Remote(byte[] data, int version, String md5) {
+    /**
+     * A znode's content, version and the zxid that last changed it; null when there is none. The
+     * data is null when the znode is only assumed to hold what the mlist agreed on.
+     */
+    private record Remote(byte[] data, int version, String md5, long mzxid) {
     }
+
+    /** Told, on the sync thread, every file this node wrote from the cluster; must not block. */
+    public interface WriteListener {
+        /**
+         * {@code file} (absolute) now holds content {@code md5}; {@code written} are its attributes as
+         * written (file key, modification time, size), to know it again without hashing it.
+         */
+        void written(Path file, BasicFileAttributes written, String md5);
+    }
+
+    /** Read the znode: nothing is known or assumed about it. */
+    private static final Remote READ = new Remote(null, -1, null, -1);
 
     /**
      * @param paths this node's layout: {@code override/} is synchronised, the mlist and conflicts
@@ -153,6 +191,11 @@ public final class OverrideSync implements AutoCloseable {
         localOnly = relativePaths;
     }
 
+    /** Sets the one listener told what this node writes from the cluster (the config watch); before {@link #start()}. */
+    public void setWriteListener(WriteListener listener) {
+        this.writeListener = listener;
+    }
+
     /** Sets the one listener told what this node publishes (the master mlist's keeper); before {@link #start()}. */
     public void setPublishListener(PublishListener listener) {
         this.publishListener = listener;
@@ -191,7 +234,7 @@ public final class OverrideSync implements AutoCloseable {
         }
         Files.createDirectories(root);
         loadMlist();
-        watch = new TreeWatch(root, this::localChanged);
+        watch = new TreeWatch(root, this::localEvents);
         client.getConnectionStateListenable().addListener(connectionListener, thread);
         cache.listenable().addListener(this::remoteEvent, thread);
         cache.start();
@@ -214,11 +257,7 @@ public final class OverrideSync implements AutoCloseable {
         if (previous == State.STARTED) {
             cache.close();
             client.getConnectionStateListenable().removeListener(connectionListener);
-            try {
-                watch.close();
-            } catch (IOException e) {
-                LOG.log(Level.FINE, "closing the watch", e);
-            }
+            watch.close();
         }
         thread.shutdown();
         try {
@@ -231,14 +270,75 @@ public final class OverrideSync implements AutoCloseable {
 
     // ---- triggers, any thread ----
 
-    private void localChanged() {
-        // A burst of events (an editor's temp file, write, rename) is one pass.
+    /**
+     * A file renamed into place (an editor, {@code mcpctl}), closed after writing, or deleted is
+     * looked at at once; one still being written once it has been quiet for {@link #DEBOUNCE_MS}.
+     * Names starting with {@code .} (temporary files) trigger nothing; an overflow or a new
+     * directory is a pass over everything.
+     */
+    private void localEvents(List<FileWatch.Event> batch) {
+        boolean now = false;
+        boolean later = false;
+        for (FileWatch.Event e : batch) {
+            if (e.kind() == FileWatch.Kind.OVERFLOW) {
+                now = true;
+                continue;
+            }
+            if (hidden(e.path())) {
+                continue;
+            }
+            switch (e.kind()) {
+                case MOVED_TO, MOVED_FROM, DELETE, CLOSE_WRITE -> now = true;
+                case CREATE -> {
+                    if (e.directory()) {
+                        now = true; // a directory renamed in may hold files already
+                    } else {
+                        later = true; // a file being written in place
+                    }
+                }
+                case MODIFY, ATTRIB -> later = true;
+                case OVERFLOW -> now = true;
+            }
+        }
+        if (now) {
+            queuePass();
+        } else if (later) {
+            queueQuietPass();
+        }
+    }
+
+    private boolean hidden(Path path) {
+        if (path == null || !path.startsWith(root)) {
+            return false;
+        }
+        for (Path segment : root.relativize(path)) {
+            if (segment.toString().startsWith(".")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void queuePass() {
         if (passQueued.compareAndSet(false, true)) {
             try {
-                thread.schedule(() -> {
+                thread.execute(() -> {
                     passQueued.set(false);
                     guarded(this::localPass);
-                }, DEBOUNCE_MS, TimeUnit.MILLISECONDS);
+                });
+            } catch (RejectedExecutionException closed) {
+                // closed
+            }
+        }
+    }
+
+    private void queueQuietPass() {
+        synchronized (quietLock) {
+            if (quietPass != null) {
+                quietPass.cancel(false);
+            }
+            try {
+                quietPass = thread.schedule(() -> guarded(this::localPass), DEBOUNCE_MS, TimeUnit.MILLISECONDS);
             } catch (RejectedExecutionException closed) {
                 // closed
             }
@@ -288,10 +388,21 @@ public final class OverrideSync implements AutoCloseable {
             return;
         }
         String rel = decode(name);
-        if (rel != null) {
-            // The event only says "look": ZooKeeper is read again, so a stale event changes nothing.
-            reconcileOne(rel);
+        if (rel == null) {
+            return;
         }
+        Stat stat = after == null ? null : after.getStat();
+        Mlist.Entry entry = mlist.get(rel);
+        if (stat == null || (entry != null && entry.mzxid == null)) {
+            // A deletion, or no zxid to order the event by: ZooKeeper is read, so a stale event changes nothing.
+            reconcileOne(rel, READ);
+            return;
+        }
+        if (entry != null && stat.getMzxid() <= entry.mzxid) {
+            return; // what this node agreed on already (its own publication), or older: nothing new
+        }
+        byte[] bytes = after.getData() == null ? new byte[0] : after.getData();
+        reconcileOne(rel, new Remote(bytes, stat.getVersion(), md5(bytes), stat.getMzxid()));
     }
 
     /** Compares the local tree with the mlist; reconciles only the files that differ. */
@@ -313,7 +424,8 @@ public final class OverrideSync implements AutoCloseable {
             }
         }
         for (String rel : differ) {
-            if (!reconcileOne(rel)) {
+            // The cluster is assumed to hold what was agreed: the compare-and-set tells if not.
+            if (!reconcileOne(rel, assumed(rel))) {
                 return;
             }
         }
@@ -338,7 +450,7 @@ public final class OverrideSync implements AutoCloseable {
             return;
         }
         for (String rel : all) {
-            if (!reconcileOne(rel)) {
+            if (!reconcileOne(rel, READ)) {
                 retryAll();
                 return;
             }
@@ -383,15 +495,22 @@ public final class OverrideSync implements AutoCloseable {
         }
     }
 
+    /** What the cluster holds of {@code rel} if nothing changed since the mlist's agreement. */
+    private Remote assumed(String rel) {
+        Mlist.Entry e = mlist.get(rel);
+        return e == null ? null : new Remote(null, e.revision, e.md5, e.mzxid == null ? -1 : e.mzxid);
+    }
+
     /**
-     * Brings one file into agreement with the cluster. Returns false when ZooKeeper could not be
-     * reached: the reconcile on reconnection takes over.
+     * Brings one file into agreement with the cluster, starting from {@code known} (what the cache
+     * read, or what the mlist agreed on; {@link #READ} to read it). Returns false when ZooKeeper
+     * could not be reached: the reconcile on reconnection takes over.
      */
-    private boolean reconcileOne(String rel) {
-        // A lost compare-and-set is retried once with what ZooKeeper holds now, then it is a conflict.
+    private boolean reconcileOne(String rel, Remote known) {
+        // A lost compare-and-set is retried with what ZooKeeper holds now, then it is a conflict.
         for (int attempt = 0; attempt < 3; attempt++) {
             try {
-                if (reconcileOnce(rel)) {
+                if (reconcileOnce(rel, attempt == 0 ? known : READ)) {
                     return true;
                 }
             } catch (KeeperException.ConnectionLossException | KeeperException.SessionExpiredException e) {
@@ -413,7 +532,7 @@ public final class OverrideSync implements AutoCloseable {
     }
 
     /** One attempt; false when a compare-and-set lost the race and the attempt must be repeated. */
-    private boolean reconcileOnce(String rel) throws Exception {
+    private boolean reconcileOnce(String rel, Remote known) throws Exception {
         if (localOnly.test(rel)) {
             return true;
         }
@@ -432,7 +551,7 @@ public final class OverrideSync implements AutoCloseable {
         oversized.remove(rel);
         byte[] localData = size < 0 ? null : readLocal(file);
         String localMd5 = localData == null ? null : md5(localData);
-        Remote remote = readRemote(rel);
+        Remote remote = known == READ ? readRemote(rel) : known;
         Mlist.Entry entry = mlist.get(rel);
         String agreed = entry == null ? null : entry.md5;
         String remoteMd5 = remote == null ? null : remote.md5;
@@ -443,8 +562,9 @@ public final class OverrideSync implements AutoCloseable {
             // Agreement, whoever made it: record it (a new version of the same content too).
             if (remote == null) {
                 forget(rel);
-            } else if (entry == null || entry.revision != remote.version || localChanged) {
-                agree(rel, localMd5, remote.version);
+            } else if (entry == null || entry.revision != remote.version || localChanged
+                    || (remote.mzxid >= 0 && !Objects.equals(entry.mzxid, remote.mzxid))) {
+                agree(rel, localMd5, remote.version, remote.mzxid);
             }
             return true;
         }
@@ -467,13 +587,14 @@ public final class OverrideSync implements AutoCloseable {
                 LOG.info("published the deletion of override/" + rel);
                 tellDeleted(rel);
             } else if (entry == null) {
-                client.create().creatingParentsIfNeeded().forPath(znode, data);
-                agree(rel, md5, 0);
+                Stat stat = new Stat();
+                client.create().storingStatIn(stat).creatingParentsIfNeeded().forPath(znode, data);
+                agree(rel, md5, stat.getVersion(), stat.getMzxid());
                 LOG.info("published override/" + rel);
-                tellPublished(rel, md5, 0);
+                tellPublished(rel, md5, stat.getVersion());
             } else {
                 Stat stat = client.setData().withVersion(entry.revision).forPath(znode, data);
-                agree(rel, md5, stat.getVersion());
+                agree(rel, md5, stat.getVersion(), stat.getMzxid());
                 LOG.info("published override/" + rel + " (version " + stat.getVersion() + ")");
                 tellPublished(rel, md5, stat.getVersion());
             }
@@ -515,9 +636,19 @@ public final class OverrideSync implements AutoCloseable {
             LOG.info("override/" + rel + " deleted, as in the cluster");
             return;
         }
-        writeAtomically(file, remote.data);
-        seen.remove(rel);
-        agree(rel, remote.md5, remote.version);
+        BasicFileAttributes written = writeAtomically(file, remote.data);
+        // Known as written: the echo of this rename in the local watch hashes nothing.
+        seen.put(rel, new Seen(written.fileKey(), written.lastModifiedTime().to(TimeUnit.NANOSECONDS),
+                written.size(), remote.md5));
+        WriteListener l = writeListener;
+        if (l != null) {
+            try {
+                l.written(file, written, remote.md5);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "a write listener failed", e);
+            }
+        }
+        agree(rel, remote.md5, remote.version, remote.mzxid);
         LOG.info("override/" + rel + " written from the cluster (version " + remote.version + ")");
     }
 
@@ -550,20 +681,67 @@ public final class OverrideSync implements AutoCloseable {
                 + "; it stays on this node only");
     }
 
-    private void agree(String rel, String md5, int revision) throws IOException {
+    private void agree(String rel, String md5, int revision, long mzxid) {
         Mlist.Entry e = new Mlist.Entry();
         e.path = rel;
         e.md5 = md5;
         e.timestamp = clock.millis();
         e.revision = revision;
+        e.mzxid = mzxid < 0 ? null : mzxid;
         e.cluster = cluster;
         mlist.put(rel, e);
-        saveMlist();
+        mlistChanged();
     }
 
-    private void forget(String rel) throws IOException {
+    private void forget(String rel) {
         if (mlist.remove(rel) != null) {
-            saveMlist();
+            mlistChanged();
+        }
+    }
+
+    /**
+     * The mlist changed: readers see it at once, the file is saved {@link #FLUSH_DELAY_MS} later
+     * (several agreements in a row are one save), after the directories of the files written
+     * meanwhile were synced, so that it never records a write the disk could lose. Until then it
+     * may lag behind: a reconcile after a crash finds the local file and the znode equal and
+     * records their agreement again.
+     */
+    private void mlistChanged() {
+        mlistView = java.util.Collections.unmodifiableMap(new TreeMap<>(mlist));
+        mlistDirty = true;
+        queueFlush();
+    }
+
+    private void queueFlush() {
+        if (flushQueued) {
+            return;
+        }
+        flushQueued = true;
+        try {
+            // Not guarded: what was agreed before close() is still saved (a delayed task still runs after shutdown()).
+            thread.schedule(this::flush, FLUSH_DELAY_MS, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException closed) {
+            flush();
+        }
+    }
+
+    private void flush() {
+        flushQueued = false;
+        for (Path dir : dirsToSync) {
+            try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+                d.force(true); // the renames survive a crash
+            } catch (IOException e) {
+                LOG.log(Level.FINE, "cannot fsync " + dir, e);
+            }
+        }
+        dirsToSync.clear();
+        if (mlistDirty) {
+            mlistDirty = false;
+            try {
+                saveMlist();
+            } catch (IOException | RuntimeException e) {
+                LOG.log(Level.WARNING, "cannot save " + paths.mlist(), e);
+            }
         }
     }
 
@@ -574,7 +752,7 @@ public final class OverrideSync implements AutoCloseable {
         try {
             byte[] data = client.getData().storingStatIn(stat).forPath(layout.overrideFile(rel));
             data = data == null ? new byte[0] : data;
-            return new Remote(data, stat.getVersion(), md5(data));
+            return new Remote(data, stat.getVersion(), md5(data), stat.getMzxid());
         } catch (KeeperException.NoNodeException e) {
             return null;
         }
@@ -670,8 +848,11 @@ public final class OverrideSync implements AutoCloseable {
         }
     }
 
-    /** Temporary file in the same directory, fsync, rename, fsync of the directory. */
-    private static void writeAtomically(Path file, byte[] data) throws IOException {
+    /**
+     * Temporary file in the same directory, fsync, rename; the directory is synced by the next
+     * {@link #flush()}, before the mlist records the write. Returns the file's attributes as written.
+     */
+    private BasicFileAttributes writeAtomically(Path file, byte[] data) throws IOException {
         Path dir = file.getParent();
         Files.createDirectories(dir);
         Path tmp = dir.resolve("." + file.getFileName() + ".sync.tmp");
@@ -683,12 +864,12 @@ public final class OverrideSync implements AutoCloseable {
             }
             ch.force(true);
         }
+        // Taken before the rename, which keeps them: a later write by anyone else changes them.
+        BasicFileAttributes written = Files.readAttributes(tmp, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true); // the rename itself survives a crash
-        } catch (IOException e) {
-            LOG.log(Level.FINE, "cannot fsync " + dir, e);
-        }
+        dirsToSync.add(dir);
+        queueFlush();
+        return written;
     }
 
     // ---- the mlist ----

@@ -5,6 +5,7 @@ import io.mcp.core.event.EventLog;
 import io.mcp.core.model.ActionList;
 import io.mcp.core.model.ConfigSpec;
 import io.mcp.core.model.FileDefinition;
+import io.mcp.core.os.FileWatch;
 import io.mcp.core.paths.NodePaths;
 import io.mcp.core.proto.ForkerRequest;
 import io.mcp.core.proto.Json;
@@ -16,18 +17,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.StandardWatchEventKinds;
-import java.nio.file.WatchEvent;
-import java.nio.file.WatchKey;
-import java.nio.file.WatchService;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.security.DigestInputStream;
@@ -63,6 +58,10 @@ import java.util.logging.Logger;
  * when the master comes back, while a file seen for the first time only sets the starting point.
  * A file renamed into place (editors, the override sync) is acted on at once; one written in
  * place waits until it has been quiet for a moment, so that actions never read it half written.
+ *
+ * <p>A file the override sync writes from the cluster is told directly ({@link #written}), with
+ * its md5, so that its actions start without waiting for the watch or hashing it again. Actions
+ * are sent to the forker before the state file is saved.
  *
  * <p>All state lives on the supervision loop; the watch thread only posts to it.
  */
@@ -105,8 +104,7 @@ public final class ConfigWatch implements AutoCloseable {
     private final EventLog events;
     private final ScheduledExecutorService loop;
     private final Duration actionTimeout;
-    private final WatchService watcher;
-    private final Thread watchThread;
+    private final FileWatch watcher;
 
     // On the loop.
     private final Map<Path, Known> definitions = new HashMap<>();
@@ -119,7 +117,7 @@ public final class ConfigWatch implements AutoCloseable {
     private volatile Set<String> localOnly = Set.of();
 
     // Shared with the watch thread.
-    private final Map<Path, WatchKey> keys = new ConcurrentHashMap<>();
+    private final Set<Path> watchedDirs = ConcurrentHashMap.newKeySet();
     private volatile Set<Path> watchedFiles = Set.of();
     private final Map<Path, ScheduledFuture<?>> quieting = new ConcurrentHashMap<>();
 
@@ -132,10 +130,25 @@ public final class ConfigWatch implements AutoCloseable {
         this.loop = loop;
         this.actionTimeout = actionTimeout;
         this.acted = loadState();
-        this.watcher = FileSystems.getDefault().newWatchService();
-        this.watchThread = new Thread(this::watchEvents, "config-watch");
-        watchThread.setDaemon(true);
-        watchThread.start();
+        this.watcher = new FileWatch("config-watch", this::watchEvents);
+    }
+
+    /**
+     * Any thread: {@code file} was just written with content {@code md5} and these attributes (by
+     * the override sync, from the cluster). Its actions run as for any change, without hashing it.
+     */
+    public void written(Path file, BasicFileAttributes attributes, String md5) {
+        Path f = file.toAbsolutePath().normalize();
+        if (!watchedFiles.contains(f)) {
+            return;
+        }
+        Stamp stamp = new Stamp(attributes.fileKey(), attributes.lastModifiedTime().to(TimeUnit.NANOSECONDS),
+                attributes.size());
+        try {
+            loop.execute(() -> check(f, stamp, md5));
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            // the master is stopping
+        }
     }
 
     /**
@@ -237,6 +250,14 @@ public final class ConfigWatch implements AutoCloseable {
 
     /** On the loop: compares one file with what its actions last saw, and runs them if it changed. */
     private void check(Path file) {
+        check(file, null, null);
+    }
+
+    /**
+     * As {@link #check(Path)}; when the file's attributes are still {@code knownStamp}, its content
+     * is {@code knownMd5} (null: hash it).
+     */
+    private void check(Path file, Stamp knownStamp, String knownMd5) {
         List<Trigger> triggers = watched.get(file);
         if (triggers == null) {
             return;
@@ -246,22 +267,22 @@ public final class ConfigWatch implements AutoCloseable {
         if (t.stamp != null && Objects.equals(stamp, t.stamp)) {
             return;
         }
-        String md5 = stamp == null ? null : md5(file);
+        String md5 = stamp == null ? null
+                : knownMd5 != null && stamp.equals(knownStamp) ? knownMd5 : md5(file);
         t.stamp = stamp;
         String before = acted.put(file.toString(), md5 == null ? "" : md5);
         if (Objects.equals(before, md5 == null ? "" : md5)) {
             return;
         }
+        if (before != null) { // else first sight: the starting point, not a change
+            if (t.busy) {
+                t.again = true; // the running actions saw older content: run once more after them
+            } else {
+                run(file, t); // first: the actions start before anything is written here
+            }
+        }
         copyAcross(file, md5);
         saveState();
-        if (before == null) {
-            return; // first sight: the starting point, not a change
-        }
-        if (t.busy) {
-            t.again = true; // the running actions saw older content: run once more after them
-        } else {
-            run(file, t);
-        }
     }
 
     /**
@@ -344,8 +365,9 @@ public final class ConfigWatch implements AutoCloseable {
         ForkerRequest request = new ForkerRequest(ForkerRequest.RUN, "files.d/" + trigger.name, commands, null,
                 null, trigger.def.user, trigger.def.group, paths.root().toString(), actionTimeout.toMillis(), null,
                 paths.fileActionsLog(trigger.name).toString());
+        CompletableFuture<io.mcp.core.proto.ForkerReply> sent = forker.send(request);
         LOG.info("files.d/" + trigger.name + ": " + file + " changed; running its change actions");
-        return forker.send(request).thenAccept(reply -> {
+        return sent.thenAccept(reply -> {
             if (reply.ok()) {
                 events.info("files.d/" + trigger.name, "changed", file + " changed; change actions ran");
             } else {
@@ -365,43 +387,43 @@ public final class ConfigWatch implements AutoCloseable {
                 dirs.add(f.getParent());
             }
         }
-        keys.entrySet().removeIf(e -> {
-            if (!dirs.contains(e.getKey()) || !e.getValue().isValid()) {
-                e.getValue().cancel();
+        watchedDirs.removeIf(d -> {
+            if (!dirs.contains(d)) {
+                watcher.unwatch(d);
                 return true;
             }
             return false;
         });
         for (Path dir : dirs) {
-            if (!keys.containsKey(dir)) {
-                try {
-                    keys.put(dir, dir.register(watcher, StandardWatchEventKinds.ENTRY_CREATE,
-                            StandardWatchEventKinds.ENTRY_DELETE, StandardWatchEventKinds.ENTRY_MODIFY));
-                } catch (IOException e) {
-                    LOG.log(Level.FINE, "cannot watch " + dir + "; the periodic pass covers it", e);
-                }
+            // Again even if watched: a directory deleted and created again needs a new watch.
+            try {
+                watcher.watch(dir);
+                watchedDirs.add(dir);
+            } catch (IOException e) {
+                LOG.log(Level.FINE, "cannot watch " + dir + "; the periodic pass covers it", e);
             }
         }
     }
 
-    private void watchEvents() {
-        try {
-            while (true) {
-                WatchKey key = watcher.take();
-                Path dir = (Path) key.watchable();
-                for (WatchEvent<?> event : key.pollEvents()) {
-                    if (!(event.context() instanceof Path name)) {
-                        continue; // overflow: the periodic pass catches up
-                    }
-                    Path file = dir.resolve(name);
-                    if (watchedFiles.contains(file)) {
-                        fileEvent(file, event.kind() == StandardWatchEventKinds.ENTRY_MODIFY);
-                    }
+    /**
+     * On the watch's thread. A file renamed into place or deleted is checked at once; one written
+     * in place once it has been quiet for {@link #QUIET_MS}; after an overflow, every file.
+     */
+    private void watchEvents(List<FileWatch.Event> batch) {
+        for (FileWatch.Event event : batch) {
+            if (event.kind() == FileWatch.Kind.OVERFLOW) {
+                for (Path file : watchedFiles) {
+                    fileEvent(file, false);
                 }
-                key.reset();
+                continue;
             }
-        } catch (InterruptedException | ClosedWatchServiceException e) {
-            LOG.fine("config watch ended");
+            Path file = event.path();
+            if (watchedFiles.contains(file)) {
+                fileEvent(file, switch (event.kind()) {
+                    case MOVED_TO, MOVED_FROM, DELETE -> false;
+                    case CLOSE_WRITE, CREATE, MODIFY, ATTRIB, OVERFLOW -> true;
+                });
+            }
         }
     }
 
@@ -479,7 +501,7 @@ public final class ConfigWatch implements AutoCloseable {
     }
 
     @Override
-    public void close() throws IOException {
+    public void close() {
         watcher.close();
     }
 }

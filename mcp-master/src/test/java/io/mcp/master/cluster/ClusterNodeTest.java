@@ -141,8 +141,10 @@ class ClusterNodeTest {
         ClusterNode n2 = node("2", THREE, e2);
         ClusterNode n3 = node("3", THREE, e3);
         for (Events e : List.of(e1, e2, e3)) {
+            // A majority of the declared members, which need not include this node's own member
+            // node yet: a connected node sees the others' before its own may have appeared.
             Event in = e.expect(true);
-            assertTrue(in.liveMembers().contains(e.name), in.toString());
+            assertTrue(in.liveMembers().size() >= 2, in.toString());
         }
         for (ClusterNode n : List.of(n1, n2, n3)) {
             await("every node sees three live members", () -> n.liveMembers().equals(Set.of("1", "2", "3")));

@@ -50,6 +50,7 @@ class OverrideSyncTest {
         final EventLog events;
         /** The periodic pass; an hour where a test must see that file events alone suffice. */
         long periodicMs = OverrideSync.PERIODIC_MS;
+        OverrideSync.WriteListener writeListener;
         ClusterNode cluster;
         OverrideSync sync;
 
@@ -64,6 +65,9 @@ class OverrideSyncTest {
             cluster = new ClusterNode(config(id, THREE, connect), connect, new Events(id));
             cluster.start();
             sync = new OverrideSync(paths, cluster, events, Clock.systemUTC(), periodicMs);
+            if (writeListener != null) {
+                sync.setWriteListener(writeListener);
+            }
             sync.start();
             await("node " + id + " in sync", sync::inSync);
             return this;
@@ -173,7 +177,47 @@ class OverrideSyncTest {
         assertNotNull(e);
         assertEquals(ClusterTesting.CLUSTER, e.cluster);
         assertEquals(0, e.revision);
-        assertTrue(Files.readString(n2.paths.mlist()).contains("settings.xml"));
+        await("var/mlist.xml saved on node 2", () -> {
+            try {
+                return Files.readString(n2.paths.mlist()).contains("settings.xml");
+            } catch (IOException notYet) {
+                return false;
+            }
+        });
+    }
+
+    /** What a write listener was told. */
+    private record Told(Path file, BasicFileAttributes attributes, String md5) {
+    }
+
+    @Test
+    void aWriteFromTheClusterIsToldWithItsAttributesAndTheMlistKeepsTheZnodesZxid() throws Exception {
+        Node n1 = eventDriven("1");
+        List<Told> told = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Node n2 = resources.add(new Node("2"));
+        n2.periodicMs = 3_600_000;
+        n2.writeListener = (file, attributes, md5) -> told.add(new Told(file, attributes, md5));
+        n2.start();
+        byte[] content = bytes("told\n");
+        editorWrite(n1.file("dir/told.conf"), content);
+        await("told.conf on node 2", () -> n2.has("dir/told.conf", content));
+        await("the listener told", () -> !told.isEmpty());
+        Told t = told.get(0);
+        Path file = n2.file("dir/told.conf").toAbsolutePath().normalize();
+        assertEquals(file, t.file());
+        assertEquals(OverrideSync.md5(content), t.md5());
+        BasicFileAttributes now = Files.readAttributes(file, BasicFileAttributes.class);
+        assertEquals(now.fileKey(), t.attributes().fileKey());
+        assertEquals(now.lastModifiedTime(), t.attributes().lastModifiedTime());
+        assertEquals(content.length, t.attributes().size());
+
+        long mzxid = stat(n1, "dir/told.conf").getMzxid();
+        assertEquals(mzxid, n1.sync.entry("dir/told.conf").mzxid, "the publisher's mlist");
+        assertEquals(mzxid, n2.sync.entry("dir/told.conf").mzxid, "the receiver's mlist");
+        n2.close();
+        Node again = resources.add(new Node("2")).start();
+        assertEquals(mzxid, again.sync.entry("dir/told.conf").mzxid, "kept in var/mlist.xml");
+        assertEquals(1, told.size(), "only what was written from the cluster is told");
     }
 
     @Test
