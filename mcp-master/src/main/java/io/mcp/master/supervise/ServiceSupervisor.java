@@ -45,6 +45,8 @@ public final class ServiceSupervisor {
     private static final Logger LOG = Logger.getLogger(ServiceSupervisor.class.getName());
     private static final long[] CONFIRM_POLL_MS = {0, 2, 5, 10, 20, 50, 100};
     private static final Duration SIGKILL_WAIT = Duration.ofSeconds(5);
+    /** How long the master leaves the processors to the forker's restart of an armed service before it looks. */
+    private static final Duration ARMED_EXIT_GRACE = Duration.ofMillis(3);
     private static final int KEPT_ACTION_RESULTS = 5;
     private static final Duration FIRST_ALERT = Duration.ofMinutes(10);
     private static final Duration SECOND_ALERT = Duration.ofMinutes(30);
@@ -558,6 +560,10 @@ public final class ServiceSupervisor {
     // ---- a process exit ----
 
     private void exited(ProcessInfo p) {
+        exited(p, false);
+    }
+
+    private void exited(ProcessInfo p, boolean deferred) {
         if (process == null || process.pid() != p.pid() || process.startTime() != p.startTime()) {
             return; // a watch for a process we no longer track
         }
@@ -566,6 +572,12 @@ public final class ServiceSupervisor {
             forgetProcess();
             diedWhileDisarming = p;
             publish();
+            return;
+        }
+        if (armedPid != null && armedPid == p.pid() && !deferred) {
+            // The forker is restarting it this very moment: the bookkeeping waits a little, so as
+            // not to compete with that restart for the processors.
+            ctx.loop().schedule(() -> exited(p, true), ARMED_EXIT_GRACE.toMillis(), TimeUnit.MILLISECONDS);
             return;
         }
         if (armedPid != null && armedPid == p.pid()) {
