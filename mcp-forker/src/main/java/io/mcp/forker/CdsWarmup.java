@@ -36,10 +36,30 @@ public final class CdsWarmup {
                                 null, root.toString(), 1000, null, log))) {
                     JsonLineClient.callOnce(server.socket(), r, ForkerReply.class);
                 }
+                respawnOnce(server, root, paths, log);
             }
         } finally {
             FileUtils.deleteDirectory(root.toFile());
         }
         System.exit(0);
+    }
+
+    /** A service armed, killed, respawned by the forker and asked about: the path of a crash. */
+    private static void respawnOnce(ForkerServer server, Path root, NodePaths paths, String log) throws IOException {
+        ForkerRequest sleeper = new ForkerRequest(ForkerRequest.SPAWN, "warmup", null, "/bin/sleep 30", null, null, null,
+                root.toString(), 1000, paths.foregroundPidFile("warmup").toString(), log);
+        Long pid = JsonLineClient.callOnce(server.socket(), sleeper, ForkerReply.class).pid();
+        if (pid == null) {
+            return;
+        }
+        JsonLineClient.callOnce(server.socket(), sleeper.about(ForkerRequest.ARM, pid), ForkerReply.class);
+        ForkerLibc.LIBC.kill(pid.intValue(), 9);
+        Long again = JsonLineClient.callOnce(server.socket(), ForkerRequest.of(ForkerRequest.RESPAWNED, "warmup", pid),
+                ForkerReply.class).pid();
+        if (again != null) {
+            JsonLineClient.callOnce(server.socket(), ForkerRequest.of(ForkerRequest.DISARM, "warmup", again),
+                    ForkerReply.class);
+            ForkerLibc.LIBC.kill(again.intValue(), 9);
+        }
     }
 }

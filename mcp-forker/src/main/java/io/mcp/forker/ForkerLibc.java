@@ -9,7 +9,7 @@ import jnr.ffi.annotations.SaveError;
 
 /**
  * The few libc calls the forker makes besides {@code posix_spawn}: its own ids, the user and
- * group databases, and {@code waitpid}. A binding of just these through jnr-ffi: jnr-posix's
+ * group databases, {@code waitpid} and {@code kill} (on the way to a respawn). A binding of just these through jnr-ffi: jnr-posix's
  * full POSIX binding costs a third of a second of class generation at every start of the forker.
  */
 final class ForkerLibc {
@@ -27,6 +27,8 @@ final class ForkerLibc {
 
         @SaveError
         int waitpid(int pid, @Out int[] status, int options);
+
+        int kill(int pid, int signal);
     }
 
     /** A user's entry: name and primary group. */

@@ -32,6 +32,7 @@ public final class ForkerServer implements AutoCloseable {
     private final Map<String, String> baseEnv = System.getenv();
     private final ActionRunner runner;
     private final ServiceStarter starter;
+    private final Respawner respawner;
     private final JsonLineServer<ForkerRequest, ForkerReply> server;
 
     /** Binds {@link NodePaths#forkerSocket()} (replacing a stale socket file) and starts serving. */
@@ -43,6 +44,7 @@ public final class ForkerServer implements AutoCloseable {
         this.paths = paths;
         this.runner = new ActionRunner(spawner, os);
         this.starter = new ServiceStarter(spawner, os);
+        this.respawner = new Respawner();
         this.server = new JsonLineServer<>(paths.forkerSocket(), SOCKET_MODE, ForkerRequest.class,
                 (request, peer) -> handle(request), ForkerServer::failureOf);
     }
@@ -60,15 +62,41 @@ public final class ForkerServer implements AutoCloseable {
             case ForkerRequest.PING -> new ForkerReply(true, null, null, false, false, 0, null, null, null, null);
             case ForkerRequest.RUN -> runner.run(required(r.actions(), "actions", r), shell(r),
                     path(required(r.log(), "log", r)), r.timeoutMillis());
-            case ForkerRequest.SPAWN -> starter.spawn(required(r.command(), "command", r), shell(r),
-                    path(required(r.log(), "log", r)), path(required(r.pidFile(), "pidFile", r)));
+            case ForkerRequest.SPAWN -> spawn(r);
+            case ForkerRequest.ARM -> respawner.arm(required(r.pid(), "pid", r), r.service(), restart(r));
+            case ForkerRequest.DISARM -> respawner.disarm(required(r.pid(), "pid", r));
+            case ForkerRequest.RESPAWNED -> respawner.respawned(required(r.pid(), "pid", r));
             default -> throw new IllegalArgumentException("unknown op '" + r.op() + "' (expected "
-                    + ForkerRequest.RUN + ", " + ForkerRequest.SPAWN + " or " + ForkerRequest.PING + ")");
+                    + ForkerRequest.RUN + ", " + ForkerRequest.SPAWN + ", " + ForkerRequest.PING + ", "
+                    + ForkerRequest.ARM + ", " + ForkerRequest.DISARM + " or " + ForkerRequest.RESPAWNED + ")");
         };
-        if (reply.error() != null) {
+        // "not respawned" is an answer the master expects, not something that went wrong.
+        if (reply.error() != null && !ForkerRequest.RESPAWNED.equals(r.op())) {
             LOG.warning(r.op() + " for " + r.service() + ": " + reply.error());
         }
         return reply;
+    }
+
+    private ForkerReply spawn(ForkerRequest r) {
+        ServiceStarter.Started started = restart(r).start();
+        if (started.child() != null) {
+            respawner.spawned(started.child());
+        }
+        return started.reply();
+    }
+
+    /** The start {@code r} asks for, checked and resolved now, to be run now or when an armed service dies. */
+    private Respawner.Restart restart(ForkerRequest r) {
+        String command = required(r.command(), "command", r);
+        ShellCommand shell = shell(r);
+        Path log = path(required(r.log(), "log", r));
+        Path pidFile = path(required(r.pidFile(), "pidFile", r));
+        return () -> starter.start(command, shell, log, pidFile);
+    }
+
+    /** Whether {@code pid} is armed to be respawned (for tests). */
+    boolean armed(long pid) {
+        return respawner.armed(pid);
     }
 
     private static <T> T required(T value, String field, ForkerRequest r) {
@@ -101,6 +129,7 @@ public final class ForkerServer implements AutoCloseable {
 
     @Override
     public void close() {
+        respawner.close();
         server.close();
     }
 }

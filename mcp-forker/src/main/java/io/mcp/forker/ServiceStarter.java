@@ -20,7 +20,15 @@ final class ServiceStarter {
         this.os = os;
     }
 
+    /** A spawn's answer, with the child when one was started and kept. */
+    record Started(ForkerReply reply, Spawner.Child child) {
+    }
+
     ForkerReply spawn(String command, ShellCommand shell, Path log, Path pidFile) {
+        return start(command, shell, log, pidFile).reply();
+    }
+
+    Started start(String command, ShellCommand shell, Path log, Path pidFile) {
         long started = System.nanoTime();
         Spawner.Child child;
         try {
@@ -39,17 +47,19 @@ final class ServiceStarter {
                 child = spawner.spawn(launch.program(), launch.argv(), launch.env(), launch.workdir(), log);
             }
         } catch (SpawnException e) {
-            return new ForkerReply(false, null, null, e.execFailed(), false, millisSince(started), command, null,
-                    null, e.getMessage());
+            return new Started(new ForkerReply(false, null, null, e.execFailed(), false, millisSince(started), command,
+                    null, null, e.getMessage()), null);
         }
         try {
             PidFiles.write(pidFile, child.pid());
         } catch (IOException e) {
             // Without its PID file the master would not find it and would start a second copy.
             os.killGroup(child.pid(), Os.SIGKILL);
-            return ForkerReply.failure("cannot write " + pidFile + " (" + e + "); killed pid " + child.pid());
+            return new Started(ForkerReply.failure("cannot write " + pidFile + " (" + e + "); killed pid " + child.pid()),
+                    null);
         }
-        return new ForkerReply(true, null, null, false, false, millisSince(started), null, null, child.pid(), null);
+        return new Started(new ForkerReply(true, null, null, false, false, millisSince(started), null, null, child.pid(),
+                null), child);
     }
 
     private static long millisSince(long nanos) {

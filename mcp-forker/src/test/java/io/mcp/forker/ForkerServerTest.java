@@ -264,7 +264,7 @@ class ForkerServerTest {
         ForkerRequest noPidFile = new ForkerRequest(ForkerRequest.SPAWN, "svc", null, "sleep 1", null, null, null, null,
                 0, null, log.toString());
 
-        assertEquals("bad request: unknown op 'frobnicate' (expected run, spawn or ping)", call(unknown).error());
+        assertEquals("bad request: unknown op 'frobnicate' (expected run, spawn, ping, arm, disarm or respawned)", call(unknown).error());
         assertEquals("bad request: run needs 'actions'", call(noActions).error());
         assertEquals("bad request: spawn needs 'pidFile'", call(noPidFile).error());
         assertTrue(call(Map.of("op", "run", "actions", Map.of())).error().startsWith("bad request: "));

@@ -167,6 +167,14 @@ public final class Master implements AutoCloseable {
         }
     }
 
+    /** Runs {@code task} on the supervision loop and waits for it: for tests that hold the loop while something happens. */
+    void runOnLoop(Runnable task) {
+        onLoop(() -> {
+            task.run();
+            return null;
+        });
+    }
+
     /** Runs {@code task} on the supervision loop and waits for it. */
     private Void onLoop(java.util.concurrent.Callable<Void> task) {
         try {

@@ -83,6 +83,11 @@ final class TestNode implements AutoCloseable {
         return started.mark();
     }
 
+    /** The live processes this node's test services started (all of them, children included). */
+    java.util.List<Long> runningProcesses() {
+        return started.livePids();
+    }
+
     Path define(String file, String xml) throws IOException {
         Path tmp = paths.servicesDir().resolve("." + file + ".tmp");
         Files.writeString(tmp, xml, StandardCharsets.UTF_8);

@@ -206,6 +206,23 @@ class ServicesCommandTest {
         assertEquals("exit 1", s.get("lastActions").get(0).get("summary").asText());
     }
 
+    @Test
+    void restartArmedIsInTheDetailJsonOnlyNotInTheText() throws Exception {
+        ServiceStatus d = detailed();
+        ServiceStatus armed = new ServiceStatus(d.name(), d.description(), d.enabled(), d.display(), "running", 4242L,
+                d.restarts(), d.options(), "RUNNING", "started", null, null, d.since(), d.file(), d.processName(),
+                d.pidFile(), d.lastActions(), true);
+        master.with(armed);
+
+        JsonNode s = Json.MAPPER.readTree(run("--root", rootArg, "services", "webd", "--json").out());
+        CtlRun text = run("--root", rootArg, "services", "webd");
+        CtlRun list = run("--root", rootArg, "services", "-a", "--json");
+
+        assertTrue(s.get("restartArmed").asBoolean(), s.toString());
+        assertFalse(text.out().contains("rmed"), text.out());
+        assertFalse(list.out().contains("restartArmed"), "listings keep to the contract keys: " + list.out());
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"enable", "disable"})
     void enableAndDisableSendTheirRequestAndPrintTheResult(String action) {

@@ -12,6 +12,8 @@ import java.util.List;
  * @param reason why the service is in its state (the last failure, the unmet condition)
  * @param backoffSeconds the wait before the next start when in backoff
  * @param file the definition file
+ * @param restartArmed the forker is armed to restart the service's process the moment it dies
+ *     (JSON only; null when not known, e.g. in listings)
  */
 public record ServiceStatus(
         String name,
@@ -30,7 +32,16 @@ public record ServiceStatus(
         String file,
         String processName,
         String pidFile,
-        List<ActionResult> lastActions) {
+        List<ActionResult> lastActions,
+        Boolean restartArmed) {
+
+    /** Without {@code restartArmed}. */
+    public ServiceStatus(String name, String description, boolean enabled, boolean display, String state, Long pid,
+            int restarts, List<String> options, String phase, String reason, Double backoffSeconds, String nextStartAt,
+            String since, String file, String processName, String pidFile, List<ActionResult> lastActions) {
+        this(name, description, enabled, display, state, pid, restarts, options, phase, reason, backoffSeconds,
+                nextStartAt, since, file, processName, pidFile, lastActions, null);
+    }
 
     /** Only the contract fields: what a listing of many services needs, a fraction of the bytes. */
     public ServiceStatus summary() {

@@ -66,6 +66,20 @@ public final class RestartPolicy {
         return new Decision(backoff(), why + " (again within " + resetAfter.toSeconds() + " s)");
     }
 
+    /**
+     * From when an exit of the running process would be restarted at once, as {@link #exited}
+     * would decide it: at once after a fresh start, or once the process has been up for the
+     * reset window after a quick restart was used. Empty while the process is not running.
+     * Whoever restarts ahead of {@link #exited} (the forker, armed by the master) may do so only
+     * from this instant on, so that backoff after repeated failures is kept.
+     */
+    public java.util.Optional<Instant> immediateRestartFrom() {
+        if (startedAt == null) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(quickRestartUsed ? startedAt.plus(resetAfter) : startedAt);
+    }
+
     /** Forget past failures: an operator asked for a fresh start. */
     public void reset() {
         failures = 0;

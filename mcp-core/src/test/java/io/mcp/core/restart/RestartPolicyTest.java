@@ -84,4 +84,41 @@ class RestartPolicyTest {
         assertEquals(Duration.ZERO, policy.exited("crash").delay(), "the first crash restarts at once");
         assertEquals(Duration.ofSeconds(8), policy.startFailed("x").delay());
     }
+
+    @Test
+    void immediateRestartFromAgreesWithTheDecisionOfEachExit() {
+        // tick: seconds up before each crash; from: seconds after the start from which a crash is
+        // restarted at once (-1: never while this run lasts); the decision is then checked against it.
+        record Row(long upSeconds, long from, long expectedDelay) { }
+        Row[] table = {new Row(60, 0, 0), new Row(1, 10, 1), new Row(1, 10, 2), new Row(1, 10, 4), new Row(11, 10, 0),
+                new Row(2, 10, 1), new Row(0, 10, 2)};
+        assertTrue(policy.immediateRestartFrom().isEmpty(), "not running: nothing to restart");
+        for (Row row : table) {
+            policy.started();
+            Instant started = clock.instant();
+            assertEquals(started.plusSeconds(row.from()), policy.immediateRestartFrom().orElseThrow(),
+                    "before a run of " + row.upSeconds() + " s");
+            clock.advance(Duration.ofSeconds(row.upSeconds()));
+            boolean armed = !clock.instant().isBefore(policy.immediateRestartFrom().orElseThrow());
+            RestartPolicy.Decision d = policy.exited("crash");
+            assertEquals(Duration.ofSeconds(row.expectedDelay()), d.delay(), "after a run of " + row.upSeconds() + " s");
+            assertEquals(d.immediate(), armed, "armed exactly when the exit is restarted at once");
+            assertTrue(policy.immediateRestartFrom().isEmpty(), "exited: not running");
+        }
+    }
+
+    @Test
+    void backoffAfterRepeatedFailuresStillReaches256SecondsWithImmediateRestartFromAsked() {
+        long[] expected = {1, 2, 4, 8, 16, 32, 64, 128, 256, 256};
+        policy.started();
+        policy.exited("first crash, restarted at once");
+        for (int i = 0; i < expected.length; i++) {
+            policy.started();
+            assertTrue(clock.instant().isBefore(policy.immediateRestartFrom().orElseThrow()), "not armed in a crash loop");
+            clock.advance(Duration.ofMillis(500));
+            RestartPolicy.Decision d = policy.exited("crash");
+            assertEquals(Duration.ofSeconds(expected[i]), d.delay(), "delay after crash " + (i + 2));
+            clock.advance(d.delay());
+        }
+    }
 }

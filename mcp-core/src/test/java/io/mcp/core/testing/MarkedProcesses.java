@@ -53,6 +53,25 @@ public final class MarkedProcesses {
         }
     }
 
+    /** The live processes (zombies left out) that carry the mark now. */
+    public java.util.List<Long> livePids() {
+        byte[] needle = mark.getBytes(StandardCharsets.US_ASCII);
+        java.util.List<Long> pids = new java.util.ArrayList<>();
+        long self = ProcessHandle.current().pid();
+        try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+            for (Path proc : procs) {
+                long pid = Long.parseLong(proc.getFileName().toString());
+                if (pid != self && (holds(proc.resolve("cmdline"), needle) || holds(proc.resolve("environ"), needle))
+                        && alive(pid)) {
+                    pids.add(pid);
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot list /proc", e);
+        }
+        return pids;
+    }
+
     private static boolean killOnce(byte[] needle) {
         boolean found = false;
         long self = ProcessHandle.current().pid();

@@ -25,6 +25,8 @@ public final class ForkerClient implements AutoCloseable {
     private static final Duration RETRY = Duration.ofMillis(100);
     private static final Duration NO_LIMIT_ANSWER = Duration.ofMinutes(5);
     private static final Duration ANSWER_SLACK = Duration.ofSeconds(5);
+    /** For {@link #sendIfRunning}: the forker answers those at once, or within its own short waits. */
+    private static final Duration QUICK_ANSWER = Duration.ofSeconds(10);
 
     private final Path socket;
     private final Duration waitForForker;
@@ -54,7 +56,22 @@ public final class ForkerClient implements AutoCloseable {
                         limit, TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * Sends {@code request} only if the forker is there now: no wait for an absent forker, which
+     * is answered at once as a failure. For requests that are worth nothing later (arming a
+     * restart, asking about one), whose failure has a fallback.
+     */
+    public CompletableFuture<ForkerReply> sendIfRunning(ForkerRequest request) {
+        return CompletableFuture.supplyAsync(() -> call(request, Duration.ZERO), calls)
+                .completeOnTimeout(ForkerReply.failure("no answer from mcp-forker within "
+                        + QUICK_ANSWER.toSeconds() + " s"), QUICK_ANSWER.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
     private ForkerReply call(ForkerRequest request) {
+        return call(request, waitForForker);
+    }
+
+    private ForkerReply call(ForkerRequest request, Duration waitForForker) {
         long deadline = System.nanoTime() + waitForForker.toNanos();
         boolean warned = false;
         while (true) {

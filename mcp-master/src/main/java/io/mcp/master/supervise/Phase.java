@@ -17,6 +17,11 @@ public enum Phase {
     RUNNING("running"),
     /** A start failed or the service keeps crashing; waiting before the next start. */
     BACKOFF("backoff"),
+    /**
+     * A stop is decided; first the forker is told not to restart the process when it dies, so
+     * that no restart races the stop.
+     */
+    STOPPING_DISARM("stopping"),
     /** The stop actionlist is running. */
     STOPPING_ACTION("stopping"),
     /** SIGTERM was sent to the process group; waiting for it to exit. */

@@ -45,6 +45,8 @@ public final class ServiceSupervisor {
     private static final Logger LOG = Logger.getLogger(ServiceSupervisor.class.getName());
     private static final long[] CONFIRM_POLL_MS = {0, 2, 5, 10, 20, 50, 100};
     private static final Duration SIGKILL_WAIT = Duration.ofSeconds(5);
+    /** How long the master leaves the processors to the forker's restart of an armed service before it looks. */
+    private static final Duration ARMED_EXIT_GRACE = Duration.ofMillis(3);
     private static final int KEPT_ACTION_RESULTS = 5;
     private static final Duration FIRST_ALERT = Duration.ofMinutes(10);
     private static final Duration SECOND_ALERT = Duration.ofMinutes(30);
@@ -75,6 +77,25 @@ public final class ServiceSupervisor {
     private Instant failingSince;
     private boolean alertedFirst;
     private boolean alertedSecond;
+    /**
+     * The PID the forker is armed to restart the moment it dies: an {@code arm} was sent for it
+     * and has not been settled since (by a disarm's answer, or the question after its death).
+     */
+    private Long armedPid;
+    /** The request {@link #armedPid} was armed with. */
+    private ForkerRequest armedWith;
+    /** The forker accepted the arm of {@link #armedPid}. */
+    private boolean armConfirmed;
+    /** The last arm request; what follows about that PID is sent once it is answered, so never overtakes it. */
+    private CompletableFuture<ForkerReply> armCall = CompletableFuture.completedFuture(null);
+    /** A disarm of {@link #armedPid} is on its way; a death of that process waits for its answer. */
+    private boolean disarming;
+    /** The armed process, when it died while its disarm was on its way. */
+    private ProcessInfo diedWhileDisarming;
+    /** The forker refused to arm this PID (not its child, e.g. after a forker restart): not asked again. */
+    private Long armRefusedPid;
+    /** Arms the process once the restart policy would restart it at once. */
+    private ScheduledFuture<?> armTimer;
     private final Deque<ActionResult> lastActions = new ArrayDeque<>();
     private volatile ServiceStatus status;
 
@@ -110,6 +131,9 @@ public final class ServiceSupervisor {
         }
         if (phase == Phase.INVALID) {
             transition(Phase.STOPPED, "definition is valid again");
+        }
+        if (armedPid != null && !disarming && !java.util.Objects.equals(armRequest(armedPid), armedWith)) {
+            disarm(); // armed with the old definition's start: armed again with the new one once settled
         }
         publish();
         reconcile();
@@ -206,7 +230,14 @@ public final class ServiceSupervisor {
                     transition(Phase.STOPPED, "disabled");
                 }
             }
-            case RUNNING -> stopReason().ifPresent(this::stop);
+            case RUNNING -> {
+                Optional<String> stop = stopReason();
+                if (stop.isPresent()) {
+                    stop(stop.get());
+                } else {
+                    updateArm();
+                }
+            }
             case BACKOFF -> {
                 if (!mayStart()) {
                     cancelTimer();
@@ -214,7 +245,7 @@ public final class ServiceSupervisor {
                     reconcile();
                 }
             }
-            case STARTING, CONFIRMING, STOPPING_ACTION, STOPPING_SIGTERM, STOPPING_SIGKILL -> {
+            case STARTING, CONFIRMING, STOPPING_DISARM, STOPPING_ACTION, STOPPING_SIGTERM, STOPPING_SIGKILL -> {
                 // decided again when the start or stop in progress ends
             }
         }
@@ -345,46 +376,231 @@ public final class ServiceSupervisor {
         policy.started();
         watch = ctx.pidWatcher().watch(p.pid(), p.startTime(), () -> ctx.loop().execute(() -> exited(p)));
         transition(Phase.RUNNING, why);
+        updateArm();
     }
+
+    // ---- the forker's immediate restart ----
+
+    /**
+     * Whether the forker may restart the process the moment it dies: a foreground service (the
+     * forker's own child) that may run, whose next exit the restart policy would restart at once.
+     */
+    private boolean armable() {
+        return phase == Phase.RUNNING && process != null && def != null && def.foreground() && mayStart()
+                && policy.immediateRestartFrom().map(from -> !ctx.clock().instant().isBefore(from)).orElse(false);
+    }
+
+    /** Arms or disarms the forker's restart as {@link #armable()} says; arms later when it will say so. */
+    private void updateArm() {
+        if (disarming) {
+            return; // decided again when its answer comes
+        }
+        boolean want = armable();
+        if (want && armedPid == null && !Long.valueOf(process.pid()).equals(armRefusedPid)) {
+            arm(process.pid());
+        } else if (!want && armedPid != null) {
+            disarm();
+        } else if (!want && phase == Phase.RUNNING && process != null && def != null && def.foreground()) {
+            policy.immediateRestartFrom().filter(from -> from.isAfter(ctx.clock().instant())).ifPresent(from -> {
+                if (armTimer != null) {
+                    armTimer.cancel(false);
+                }
+                long delay = Duration.between(ctx.clock().instant(), from).toMillis() + 1;
+                armTimer = ctx.loop().schedule(this::updateArm, delay, TimeUnit.MILLISECONDS);
+            });
+        }
+    }
+
+    /** The arm for {@code pid}: the spawn request a start of the current definition sends, about that PID. */
+    private ForkerRequest armRequest(long pid) {
+        List<String> commands = def.startActions().map(ActionList::commands).orElse(List.of());
+        if (!def.foreground() || commands.isEmpty()) {
+            return null;
+        }
+        return request(ForkerRequest.SPAWN, null, commands.get(commands.size() - 1)).about(ForkerRequest.ARM, pid);
+    }
+
+    private void arm(long pid) {
+        armedPid = pid;
+        armConfirmed = false;
+        armedWith = armRequest(pid);
+        armCall = ctx.forker().sendIfRunning(armedWith);
+        armCall.whenComplete((r, err) -> ctx.loop().execute(() -> {
+            if (armedPid == null || armedPid != pid || disarming) {
+                return; // settled meanwhile
+            }
+            if (r != null && r.ok()) {
+                armConfirmed = true;
+            } else {
+                // Not armed: its death takes the usual way, through a start request.
+                LOG.info(name + ": restart of pid " + pid + " not armed in mcp-forker: "
+                        + (r != null ? r.summary() : String.valueOf(err)));
+                armedPid = null;
+                armRefusedPid = pid;
+            }
+            publish();
+        }));
+    }
+
+    /**
+     * Tells the forker not to restart {@link #armedPid}; its answer goes to {@link #disarmed}. A
+     * death of that process meanwhile waits for it, since the forker may have restarted it first.
+     */
+    private void disarm() {
+        long pid = armedPid;
+        disarming = true;
+        diedWhileDisarming = null;
+        armCall.handle((r, err) -> null)
+                .thenCompose(x -> ctx.forker().sendIfRunning(ForkerRequest.of(ForkerRequest.DISARM, name, pid)))
+                .whenComplete((r, err) -> ctx.loop().execute(() -> disarmed(pid, r)));
+        publish();
+    }
+
+    /**
+     * The forker answered a disarm: from now on it will not restart {@code pid}. If it had already
+     * (the process died first), {@code reply} names the new process, which is dealt with here as
+     * after any armed death; a stop in {@link Phase#STOPPING_DISARM} then goes on.
+     */
+    private void disarmed(long pid, ForkerReply reply) {
+        disarming = false;
+        armedPid = null;
+        armConfirmed = false;
+        ProcessInfo died = diedWhileDisarming;
+        diedWhileDisarming = null;
+        Long respawned = reply != null ? reply.pid() : null;
+        ProcessInfo old = died != null ? died : process != null && process.pid() == pid ? process : null;
+        if (respawned != null && old == null) {
+            // Not a process this supervisor knows any more: whatever restarted it, it must not stay.
+            LOG.warning(name + ": mcp-forker had restarted pid " + pid + " as " + respawned + ", no longer tracked; killed");
+            ctx.os().killGroup(respawned, Os.SIGKILL);
+            respawned = null;
+        }
+        if (phase == Phase.STOPPING_DISARM) {
+            String why = reason;
+            if (respawned != null && old != null) {
+                restarts++;
+                ctx.events().warning(name, "crashed", "process " + pid + " exited unexpectedly; mcp-forker restarted it"
+                        + " as pid " + respawned + ", which is stopped");
+                forgetProcess();
+                Optional<ProcessInfo> now = ctx.os().inspect(respawned).filter(ProcessInfo::alive);
+                if (now.isPresent()) {
+                    ProcessInfo p = now.get();
+                    process = p;
+                    watch = ctx.pidWatcher().watch(p.pid(), p.startTime(), () -> ctx.loop().execute(() -> exited(p)));
+                    stopNow(why + "; mcp-forker had restarted it as pid " + respawned);
+                    return;
+                }
+            }
+            if (process == null) {
+                ++generation;
+                transition(Phase.STOPPED, "stopped");
+                reconcile();
+            } else {
+                stopNow(why);
+            }
+            return;
+        }
+        if (respawned != null && old != null) {
+            forgetProcess();
+            afterArmedExit(++generation, old, reply);
+        } else if (died != null) {
+            exitedRunning(died);
+        } else {
+            publish();
+            reconcile(); // arms again if it may (a new definition)
+        }
+    }
+
+    /**
+     * The armed process {@code p} died and the forker's answer about it came: record the crash
+     * as any crash is recorded, then take the process the forker restarted, or start one the usual
+     * way if it did not.
+     */
+    private void afterArmedExit(long gen, ProcessInfo p, ForkerReply reply) {
+        Long respawned = reply.ok() ? reply.pid() : null;
+        if (respawned == null) {
+            exitedRunning(p);
+            return;
+        }
+        restarts++;
+        RestartPolicy.Decision d = policy.exited("process " + p.pid() + " exited");
+        boolean keep = d.immediate() && mayStart();
+        ctx.events().warning(name, "crashed", "process " + p.pid() + " exited unexpectedly; mcp-forker restarted it as pid "
+                + respawned + (keep ? "" : ", killed again: " + (mayStart() ? d.reason() : "it may not run now")));
+        if (policy.failures() == 0) {
+            clearFailing();
+        }
+        remember("start", reply);
+        if (keep) {
+            spawnedPid = respawned;
+            transition(Phase.CONFIRMING, "restarted by mcp-forker as pid " + respawned + "; waiting for the process");
+            confirm(gen, 0, ctx.clock().instant().plus(ctx.startTimeout()));
+            return;
+        }
+        // The arm raced a change of mind (conditions, policy): the restarted copy must not stay.
+        ctx.os().killGroup(respawned, Os.SIGKILL);
+        if (PidFiles.read(pidFile()).orElse(-1) == respawned) {
+            try {
+                java.nio.file.Files.deleteIfExists(pidFile());
+            } catch (java.io.IOException e) {
+                LOG.warning(name + ": cannot remove " + pidFile() + ": " + e);
+            }
+        }
+        if (!mayStart()) {
+            transition(Phase.STOPPED, "exited");
+            reconcile();
+        } else if (d.immediate()) {
+            start("restarting after crash");
+        } else {
+            backoff(d);
+        }
+    }
+
 
     // ---- a process exit ----
 
     private void exited(ProcessInfo p) {
+        exited(p, false);
+    }
+
+    private void exited(ProcessInfo p, boolean deferred) {
         if (process == null || process.pid() != p.pid() || process.startTime() != p.startTime()) {
             return; // a watch for a process we no longer track
+        }
+        if (disarming && armedPid != null && armedPid == p.pid()) {
+            // The forker may have restarted it before it read the disarm: its answer will say.
+            forgetProcess();
+            diedWhileDisarming = p;
+            publish();
+            return;
+        }
+        if (armedPid != null && armedPid == p.pid() && !deferred) {
+            // The forker is restarting it this very moment: the bookkeeping waits a little, so as
+            // not to compete with that restart for the processors.
+            ctx.loop().schedule(() -> exited(p, true), ARMED_EXIT_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+            return;
+        }
+        if (armedPid != null && armedPid == p.pid()) {
+            forgetProcess();
+            armedPid = null;
+            armConfirmed = false;
+            long gen = ++generation;
+            // Asked only once the arm is answered, so that the question never overtakes it.
+            CompletableFuture<ForkerReply> answer = armCall.handle((r, err) -> null).thenCompose(x ->
+                    ctx.forker().sendIfRunning(ForkerRequest.of(ForkerRequest.RESPAWNED, name, p.pid())));
+            transition(Phase.STARTING, "restarting after crash");
+            answer.whenComplete((r, err) -> ctx.loop().execute(() -> {
+                if (gen == generation) {
+                    afterArmedExit(gen, p, r != null ? r : ForkerReply.failure(String.valueOf(err)));
+                }
+            }));
+            return;
         }
         process = null;
         watch = null;
         switch (phase) {
-            case RUNNING -> {
-                if (!mayStart()) {
-                    transition(Phase.STOPPED, "exited");
-                    reconcile();
-                    return;
-                }
-                Optional<ProcessInfo> successor = findLiveProcess();
-                if (successor.isPresent()) {
-                    // A daemon that re-executed itself under a new PID (a binary upgrade) and
-                    // rewrote its PID file: the service is still up, follow it.
-                    running(successor.get(), "now " + successor.get().describe() + " by its PID file");
-                    return;
-                }
-                restarts++;
-                killLeftovers(p);
-                RestartPolicy.Decision d = policy.exited("process " + p.pid() + " exited");
-                // The restart goes out first; the bookkeeping (event file, logs) follows it.
-                if (d.immediate()) {
-                    start("restarting after crash");
-                }
-                ctx.events().warning(name, "crashed", "process " + p.pid() + " exited unexpectedly");
-                if (policy.failures() == 0) {
-                    clearFailing();
-                }
-                if (!d.immediate()) {
-                    backoff(d);
-                }
-            }
-            case STOPPING_ACTION, STOPPING_SIGTERM, STOPPING_SIGKILL -> {
+            case RUNNING -> exitedRunning(p);
+            case STOPPING_DISARM, STOPPING_ACTION, STOPPING_SIGTERM, STOPPING_SIGKILL -> {
                 ++generation;
                 cancelTimer();
                 transition(Phase.STOPPED, "stopped");
@@ -393,6 +609,38 @@ public final class ServiceSupervisor {
             case STOPPED, WAITING, STARTING, CONFIRMING, BACKOFF, INVALID -> {
                 // no process is tracked in these phases
             }
+        }
+    }
+
+    /** A running process exited without being asked to, and nothing restarted it yet. */
+    private void exitedRunning(ProcessInfo p) {
+        process = null;
+        watch = null;
+        if (!mayStart()) {
+            transition(Phase.STOPPED, "exited");
+            reconcile();
+            return;
+        }
+        Optional<ProcessInfo> successor = findLiveProcess();
+        if (successor.isPresent()) {
+            // A daemon that re-executed itself under a new PID (a binary upgrade) and
+            // rewrote its PID file: the service is still up, follow it.
+            running(successor.get(), "now " + successor.get().describe() + " by its PID file");
+            return;
+        }
+        restarts++;
+        killLeftovers(p);
+        RestartPolicy.Decision d = policy.exited("process " + p.pid() + " exited");
+        // The restart goes out first; the bookkeeping (event file, logs) follows it.
+        if (d.immediate()) {
+            start("restarting after crash");
+        }
+        ctx.events().warning(name, "crashed", "process " + p.pid() + " exited unexpectedly");
+        if (policy.failures() == 0) {
+            clearFailing();
+        }
+        if (!d.immediate()) {
+            backoff(d);
         }
     }
 
@@ -429,6 +677,19 @@ public final class ServiceSupervisor {
     // ---- stopping ----
 
     private void stop(String why) {
+        if (armedPid != null) {
+            ++generation;
+            cancelTimer();
+            transition(Phase.STOPPING_DISARM, why);
+            if (!disarming) {
+                disarm();
+            }
+            return; // goes on in disarmed()
+        }
+        stopNow(why);
+    }
+
+    private void stopNow(String why) {
         long gen = ++generation;
         cancelTimer();
         List<String> stopCommands = def == null ? List.of()
@@ -607,7 +868,7 @@ public final class ServiceSupervisor {
             case BACKOFF, INVALID -> ctx.events().warning(name, to.state(), why);
             case STOPPING_SIGKILL -> ctx.events().warning(name, "sigkill", why);
             case RUNNING, STOPPED -> ctx.events().info(name, to.state(), why);
-            case WAITING, STARTING, CONFIRMING, STOPPING_ACTION, STOPPING_SIGTERM -> {
+            case WAITING, STARTING, CONFIRMING, STOPPING_DISARM, STOPPING_ACTION, STOPPING_SIGTERM -> {
                 // steps inside a start or stop: in the master's log, not the event log
             }
         }
@@ -639,7 +900,8 @@ public final class ServiceSupervisor {
                 file == null ? null : file.toString(),
                 def == null ? null : def.process.name,
                 def == null ? null : pidFile().toString(),
-                List.copyOf(lastActions));
+                List.copyOf(lastActions),
+                armedPid != null && armConfirmed && !disarming);
     }
 
     private static boolean sameRestart(RestartSpec a, RestartSpec b) {
