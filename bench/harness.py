@@ -1027,7 +1027,7 @@ def report(doc, total_s=None):
         out[-1] += " CPU busy just before measuring: %s %%." % m["cpu_busy_pct_before"]
     meth = r.get("method", {})
     out.append("Every supervisor runs the same static `bench-svc` (runit, s6 and daemontools through a `#!/bin/sh` "
-               "`exec` run script; MCP through `sh -c 'exec …'`; supervisord execs it directly). Exec times: %s. "
+               "`exec` run script; MCP and supervisord exec it directly: the command has no shell syntax). Exec times: %s. "
                "p90 is nearest-rank." % meth.get("exec_timing", "?"))
     if meth.get("warning"):
         out.append("Warning: %s." % meth["warning"])
