@@ -14,6 +14,7 @@ import io.mcp.core.paths.NodePaths;
 import io.mcp.core.proto.ForkerReply;
 import io.mcp.core.proto.ForkerRequest;
 import io.mcp.core.proto.JsonLineClient;
+import io.mcp.core.testing.MarkedProcesses;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -207,36 +208,6 @@ class RespawnTest {
     }
 
     private boolean hasMarkedProcess() {
-        byte[] needle = (TestProcesses.MARK_VARIABLE + "=" + mark).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        try (var procs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
-            for (Path proc : procs) {
-                byte[] env;
-                try {
-                    env = Files.readAllBytes(proc.resolve("environ"));
-                } catch (IOException e) {
-                    continue;
-                }
-                if (indexOf(env, needle) >= 0 && Os.linux().inspect(Long.parseLong(proc.getFileName().toString()))
-                        .map(p -> p.alive()).orElse(false)) {
-                    return true;
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return false;
-    }
-
-    private static int indexOf(byte[] hay, byte[] needle) {
-        outer:
-        for (int i = 0; i + needle.length <= hay.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (hay[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
+        return !new MarkedProcesses(TestProcesses.MARK_VARIABLE + "=" + mark).livePids().isEmpty();
     }
 }
