@@ -122,6 +122,26 @@ class SupervisionTest extends NodeTest {
     }
 
     @Test
+    void aStoppedForegroundServiceLeavesNoChildThatIgnoredSigterm() throws Exception {
+        // The main process dies of SIGTERM at once; its child ignores SIGTERM and would stay.
+        node.define("g.xml", """
+                <service name="g" enable="1">
+                  <process name="sh">%s</process>
+                  <actionlist name="start"><action><![CDATA[sh -c '(trap "" TERM; exec %s) & echo $! > %s; wait']]></action></actionlist>
+                </service>""".formatted(node.mark(), node.sleep(), root.resolve("child.pid")));
+        node.startMaster();
+        long pid = node.awaitState("g", "running").pid();
+        TestNode.await(() -> PidFiles.read(root.resolve("child.pid")).isPresent(), () -> "the child's PID");
+        long child = PidFiles.read(root.resolve("child.pid")).getAsLong();
+
+        new io.mcp.master.override.ServiceOverrides(node.paths).setEnabled("g", false);
+        node.awaitState("g", "stopped");
+
+        assertFalse(TestNode.alive(pid));
+        TestNode.await(() -> !TestNode.alive(child), () -> "the stopped service's child " + child + " to be killed");
+    }
+
+    @Test
     void removedDefinitionStopsTheService() throws Exception {
         Path f = node.define("r.xml", node.foreground("r", true));
         node.startMaster();

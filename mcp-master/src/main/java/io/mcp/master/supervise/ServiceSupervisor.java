@@ -603,6 +603,7 @@ public final class ServiceSupervisor {
             case STOPPING_DISARM, STOPPING_ACTION, STOPPING_SIGTERM, STOPPING_SIGKILL -> {
                 ++generation;
                 cancelTimer();
+                killLeftovers(p); // what ignored the SIGTERM its leader died of
                 transition(Phase.STOPPED, "stopped");
                 reconcile();
             }
