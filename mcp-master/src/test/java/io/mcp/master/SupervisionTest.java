@@ -38,15 +38,9 @@ class SupervisionTest extends NodeTest {
 
     @Test
     void childrenOfACrashedForegroundServiceDoNotOutliveIt() throws Exception {
-        node.define("c.xml", """
-                <service name="c" enable="1">
-                  <process name="sh">%s</process>
-                  <actionlist name="start"><action><![CDATA[sh -c '%s & echo $! > %s; wait']]></action></actionlist>
-                </service>""".formatted(node.mark(), node.sleep(), root.resolve("child.pid")));
-        node.startMaster();
-        long first = node.awaitState("c", "running").pid();
-        TestNode.await(() -> PidFiles.read(root.resolve("child.pid")).isPresent(), () -> "the child's PID");
-        long child = PidFiles.read(root.resolve("child.pid")).getAsLong();
+        long[] pids = runWithChild("c", node.sleep());
+        long first = pids[0];
+        long child = pids[1];
         assertTrue(TestNode.alive(child));
         Os.linux().kill(first, Os.SIGKILL);
         TestNode.await(() -> !TestNode.alive(child), () -> "the dead instance's child " + child + " to be killed");
@@ -124,15 +118,9 @@ class SupervisionTest extends NodeTest {
     @Test
     void aStoppedForegroundServiceLeavesNoChildThatIgnoredSigterm() throws Exception {
         // The main process dies of SIGTERM at once; its child ignores SIGTERM and would stay.
-        node.define("g.xml", """
-                <service name="g" enable="1">
-                  <process name="sh">%s</process>
-                  <actionlist name="start"><action><![CDATA[sh -c '(trap "" TERM; exec %s) & echo $! > %s; wait']]></action></actionlist>
-                </service>""".formatted(node.mark(), node.sleep(), root.resolve("child.pid")));
-        node.startMaster();
-        long pid = node.awaitState("g", "running").pid();
-        TestNode.await(() -> PidFiles.read(root.resolve("child.pid")).isPresent(), () -> "the child's PID");
-        long child = PidFiles.read(root.resolve("child.pid")).getAsLong();
+        long[] pids = runWithChild("g", "(trap \"\" TERM; exec " + node.sleep() + ")");
+        long pid = pids[0];
+        long child = pids[1];
 
         new io.mcp.master.override.ServiceOverrides(node.paths).setEnabled("g", false);
         node.awaitState("g", "stopped");
@@ -188,5 +176,22 @@ class SupervisionTest extends NodeTest {
         node.startMaster();
         ServiceStatus s = node.awaitState("o", "backoff");
         assertTrue(s.reason().contains("not a 'odaemon' process"), s.reason());
+    }
+
+    /**
+     * Defines and starts NAME, a foreground shell that runs CHILD in the background and waits;
+     * returns the shell's PID and the child's, once both run.
+     */
+    private long[] runWithChild(String name, String child) throws Exception {
+        Path childPid = root.resolve(name + "-child.pid");
+        node.define(name + ".xml", """
+                <service name="%s" enable="1">
+                  <process name="sh">%s</process>
+                  <actionlist name="start"><action><![CDATA[sh -c '%s & echo $! > %s; wait']]></action></actionlist>
+                </service>""".formatted(name, node.mark(), child, childPid));
+        node.startMaster();
+        long leader = node.awaitState(name, "running").pid();
+        TestNode.await(() -> PidFiles.read(childPid).isPresent(), () -> "the child's PID");
+        return new long[] {leader, PidFiles.read(childPid).getAsLong()};
     }
 }
