@@ -20,14 +20,15 @@ class FailsafeMainTest {
                 "n2", "zk1:2181,zk2:2181");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         assertEquals(new Failsafe.Child("mcp-forker", List.of(java, "-Dmcp.process=mcp-forker", "-Dmcp.root=/srv/node",
-                "-Dmcp.lifeline=true", "-XX:+UseSerialGC", "-Xss256k", "-XX:TieredStopAtLevel=1", "-Xms8m", "-XX:+IgnoreUnrecognizedVMOptions",
+                "-Dmcp.lifeline=true", "-XX:+UseSerialGC", "-Xss256k", "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1",
+                "-Xms8m", "-XX:+IgnoreUnrecognizedVMOptions",
                 "-XX:+UnlockExperimentalVMOptions", "-XX:TrimNativeHeapInterval=1000",
                 "-Djava.nio.channels.spi.SelectorProvider=sun.nio.ch.EPollSelectorProvider", "-Xmx32m", "-cp",
                 "/opt/mcp/mcp-forker/target/mcp-forker.jar:/opt/mcp/mcp-forker/target/lib/*",
                 "io.mcp.forker.ForkerMain")), children.get(0));
         assertEquals(new Failsafe.Child("mcp-master", List.of(java, "-Dmcp.process=mcp-master", "-Dmcp.root=/srv/node",
                 "-Dmcp.lifeline=true", "-Dmcp.node-id=n2", "-Dmcp.zk=zk1:2181,zk2:2181", "-XX:+UseSerialGC", "-Xss256k",
-                "-XX:TieredStopAtLevel=1", "-Xms8m", "-XX:+IgnoreUnrecognizedVMOptions",
+                "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1", "-Xms8m", "-XX:+IgnoreUnrecognizedVMOptions",
                 "-XX:+UnlockExperimentalVMOptions", "-XX:TrimNativeHeapInterval=1000",
                 "-Djava.nio.channels.spi.SelectorProvider=sun.nio.ch.EPollSelectorProvider", "-Xmx96m", "-cp",
                 "/opt/mcp/mcp-master/target/mcp-master.jar:/opt/mcp/mcp-master/target/lib/*",
