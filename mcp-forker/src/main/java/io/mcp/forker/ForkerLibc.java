@@ -9,8 +9,9 @@ import jnr.ffi.annotations.SaveError;
 
 /**
  * The few libc calls the forker makes besides {@code posix_spawn}: its own ids, the user and
- * group databases, {@code waitpid} and {@code kill} (on the way to a respawn). A binding of just these through jnr-ffi: jnr-posix's
- * full POSIX binding costs a third of a second of class generation at every start of the forker.
+ * group databases, {@code waitpid} and {@code kill} (on the way to a respawn). A binding of just
+ * these through jnr-ffi: jnr-posix's full POSIX binding costs a third of a second of class
+ * generation at every start of the forker.
  */
 final class ForkerLibc {
     /** The part of glibc bound here. */

@@ -1,7 +1,6 @@
 package io.mcp.forker;
 
 import io.mcp.core.os.Os;
-import java.util.function.LongPredicate;
 import io.mcp.core.proto.ForkerReply;
 import java.time.Duration;
 import java.util.HashMap;
@@ -10,6 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.LongPredicate;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 

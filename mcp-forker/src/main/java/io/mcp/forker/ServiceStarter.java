@@ -24,10 +24,6 @@ final class ServiceStarter {
     record Started(ForkerReply reply, Spawner.Child child) {
     }
 
-    ForkerReply spawn(String command, ShellCommand shell, Path log, Path pidFile) {
-        return start(command, shell, log, pidFile).reply();
-    }
-
     Started start(String command, ShellCommand shell, Path log, Path pidFile) {
         long started = System.nanoTime();
         Spawner.Child child;

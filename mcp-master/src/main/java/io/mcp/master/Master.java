@@ -20,6 +20,8 @@ import io.mcp.master.supervise.Conditions;
 import io.mcp.master.supervise.Supervision;
 import io.mcp.master.supervise.SupervisionContext;
 import java.io.IOException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -104,8 +106,7 @@ public final class Master implements AutoCloseable {
      * The override sync wrote {@code file} from the cluster (content {@code md5}): its change
      * actions start at once. Any thread.
      */
-    public void overrideWritten(java.nio.file.Path file, java.nio.file.attribute.BasicFileAttributes attributes,
-            String md5) {
+    public void overrideWritten(Path file, BasicFileAttributes attributes, String md5) {
         configWatch.written(file, attributes, md5);
     }
 

@@ -7,6 +7,7 @@ import io.mcp.core.model.ConfigSpec;
 import io.mcp.core.model.FileDefinition;
 import io.mcp.core.os.FileWatch;
 import io.mcp.core.paths.NodePaths;
+import io.mcp.core.proto.ForkerReply;
 import io.mcp.core.proto.ForkerRequest;
 import io.mcp.core.proto.Json;
 import io.mcp.core.xml.FileDefinitions;
@@ -365,7 +366,7 @@ public final class ConfigWatch implements AutoCloseable {
         ForkerRequest request = new ForkerRequest(ForkerRequest.RUN, "files.d/" + trigger.name, commands, null,
                 null, trigger.def.user, trigger.def.group, paths.root().toString(), actionTimeout.toMillis(), null,
                 paths.fileActionsLog(trigger.name).toString());
-        CompletableFuture<io.mcp.core.proto.ForkerReply> sent = forker.send(request);
+        CompletableFuture<ForkerReply> sent = forker.send(request);
         LOG.info("files.d/" + trigger.name + ": " + file + " changed; running its change actions");
         return sent.thenAccept(reply -> {
             if (reply.ok()) {

@@ -51,7 +51,7 @@ public final class ForkerClient implements AutoCloseable {
         int actions = request.actions() == null ? 1 : Math.max(1, request.actions().size());
         long limit = (request.timeoutMillis() > 0 ? request.timeoutMillis() * actions : NO_LIMIT_ANSWER.toMillis())
                 + waitForForker.toMillis() + ANSWER_SLACK.toMillis();
-        return CompletableFuture.supplyAsync(() -> call(request), calls)
+        return CompletableFuture.supplyAsync(() -> call(request, waitForForker), calls)
                 .completeOnTimeout(ForkerReply.failure("no answer from mcp-forker within " + limit / 1000 + " s"),
                         limit, TimeUnit.MILLISECONDS);
     }
@@ -65,10 +65,6 @@ public final class ForkerClient implements AutoCloseable {
         return CompletableFuture.supplyAsync(() -> call(request, Duration.ZERO), calls)
                 .completeOnTimeout(ForkerReply.failure("no answer from mcp-forker within "
                         + QUICK_ANSWER.toSeconds() + " s"), QUICK_ANSWER.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    private ForkerReply call(ForkerRequest request) {
-        return call(request, waitForForker);
     }
 
     private ForkerReply call(ForkerRequest request, Duration waitForForker) {

@@ -16,6 +16,9 @@ import io.mcp.core.proto.ForkerReply;
 import io.mcp.core.proto.ForkerRequest;
 import io.mcp.core.restart.RestartPolicy;
 import io.mcp.core.xml.XmlException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,6 +27,7 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -132,7 +136,7 @@ public final class ServiceSupervisor {
         if (phase == Phase.INVALID) {
             transition(Phase.STOPPED, "definition is valid again");
         }
-        if (armedPid != null && !disarming && !java.util.Objects.equals(armRequest(armedPid), armedWith)) {
+        if (armedPid != null && !disarming && !Objects.equals(armRequest(armedPid), armedWith)) {
             disarm(); // armed with the old definition's start: armed again with the new one once settled
         }
         publish();
@@ -160,7 +164,7 @@ public final class ServiceSupervisor {
     /** The operator's override of the default enable state, empty for none. */
     public void overrideEnabled(Optional<Boolean> enabled) {
         Boolean value = enabled.orElse(null);
-        if (java.util.Objects.equals(value, enabledOverride)) {
+        if (Objects.equals(value, enabledOverride)) {
             return;
         }
         enabledOverride = value;
@@ -371,12 +375,17 @@ public final class ServiceSupervisor {
 
     private void running(ProcessInfo p, String why) {
         cancelTimer();
-        process = p;
+        follow(p);
         nextStartAt = null;
         policy.started();
-        watch = ctx.pidWatcher().watch(p.pid(), p.startTime(), () -> ctx.loop().execute(() -> exited(p)));
         transition(Phase.RUNNING, why);
         updateArm();
+    }
+
+    /** Tracks {@code p} as the service's process, its exit watched. */
+    private void follow(ProcessInfo p) {
+        process = p;
+        watch = ctx.pidWatcher().watch(p.pid(), p.startTime(), () -> ctx.loop().execute(() -> exited(p)));
     }
 
     // ---- the forker's immediate restart ----
@@ -484,9 +493,7 @@ public final class ServiceSupervisor {
                 forgetProcess();
                 Optional<ProcessInfo> now = ctx.os().inspect(respawned).filter(ProcessInfo::alive);
                 if (now.isPresent()) {
-                    ProcessInfo p = now.get();
-                    process = p;
-                    watch = ctx.pidWatcher().watch(p.pid(), p.startTime(), () -> ctx.loop().execute(() -> exited(p)));
+                    follow(now.get());
                     stopNow(why + "; mcp-forker had restarted it as pid " + respawned);
                     return;
                 }
@@ -541,8 +548,8 @@ public final class ServiceSupervisor {
         ctx.os().killGroup(respawned, Os.SIGKILL);
         if (PidFiles.read(pidFile()).orElse(-1) == respawned) {
             try {
-                java.nio.file.Files.deleteIfExists(pidFile());
-            } catch (java.io.IOException e) {
+                Files.deleteIfExists(pidFile());
+            } catch (IOException e) {
                 LOG.warning(name + ": cannot remove " + pidFile() + ": " + e);
             }
         }
@@ -555,7 +562,6 @@ public final class ServiceSupervisor {
             backoff(d);
         }
     }
-
 
     // ---- a process exit ----
 
@@ -812,13 +818,13 @@ public final class ServiceSupervisor {
     private String logTail() {
         try {
             Path log = ctx.paths().serviceLog(name);
-            List<String> lines = java.nio.file.Files.readAllLines(log);
+            List<String> lines = Files.readAllLines(log);
             for (int i = lines.size() - 1; i >= 0; i--) {
                 if (!lines.get(i).isBlank()) {
                     return "; last output: " + lines.get(i).strip();
                 }
             }
-        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+        } catch (IOException | UncheckedIOException e) {
             // no log yet
         }
         return "";
