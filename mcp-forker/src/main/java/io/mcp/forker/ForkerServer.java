@@ -33,6 +33,7 @@ public final class ForkerServer implements AutoCloseable {
     private final ActionRunner runner;
     private final ServiceStarter starter;
     private final Respawner respawner;
+    private final Os os;
     private final JsonLineServer<ForkerRequest, ForkerReply> server;
 
     /** Binds {@link NodePaths#forkerSocket()} (replacing a stale socket file) and starts serving. */
@@ -42,6 +43,7 @@ public final class ForkerServer implements AutoCloseable {
 
     ForkerServer(NodePaths paths, Spawner spawner, Os os) throws IOException {
         this.paths = paths;
+        this.os = os;
         this.runner = new ActionRunner(spawner, os);
         this.starter = new ServiceStarter(spawner, os);
         this.respawner = new Respawner();
@@ -77,8 +79,13 @@ public final class ForkerServer implements AutoCloseable {
         return reply;
     }
 
-    private ForkerReply spawn(ForkerRequest r) {
-        ServiceStarter.Started started = restart(r).start();
+    private ForkerReply spawn(ForkerRequest r) throws InterruptedException {
+        Respawner.Restart restart = restart(r);
+        ForkerReply respawned = respawner.unclaimedRespawn(restart.pidFile(), this::dead);
+        if (respawned != null) {
+            return respawned;
+        }
+        ServiceStarter.Started started = restart.start().get();
         if (started.child() != null) {
             respawner.spawned(started.child());
         }
@@ -91,7 +98,12 @@ public final class ForkerServer implements AutoCloseable {
         ShellCommand shell = shell(r);
         Path log = path(required(r.log(), "log", r));
         Path pidFile = path(required(r.pidFile(), "pidFile", r));
-        return () -> starter.start(command, shell, log, pidFile);
+        return new Respawner.Restart(pidFile, () -> starter.start(command, shell, log, pidFile));
+    }
+
+    /** Exited, collected or not: the master sees a death through its pidfd before the reaper does. */
+    private boolean dead(long pid) {
+        return os.inspect(pid).map(p -> !p.alive()).orElse(true);
     }
 
     /** Whether {@code pid} is armed to be respawned (for tests). */

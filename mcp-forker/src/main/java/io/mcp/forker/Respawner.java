@@ -2,6 +2,7 @@ package io.mcp.forker;
 
 import io.mcp.core.os.Os;
 import io.mcp.core.proto.ForkerReply;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -10,6 +11,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.LongPredicate;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -26,7 +28,8 @@ import java.util.logging.Logger;
  *
  * <p>One arm is used up by one respawn: the respawned process is not armed until the master
  * arms it again. So a master that is gone (crashed, restarting) lets its services be restarted
- * once at most without it; the next master adopts that process through its PID file.
+ * once at most without it; the next master adopts that process through its PID file, or is
+ * answered with it when it asks for a start first ({@link #unclaimedRespawn}).
  *
  * <p>Each arm is settled exactly once, by the first of the reaper (respawn), {@link #disarm} and
  * {@link #respawned}: a disarmed or unanswered arm never respawns afterwards.
@@ -38,9 +41,8 @@ final class Respawner implements AutoCloseable {
     /** A respawn is one posix_spawn and a PID file: this only bounds a wait that never should be long. */
     private static final Duration RESPAWN_WAIT = Duration.ofSeconds(30);
 
-    /** Spawns the service again, exactly as the request it was armed with would. */
-    interface Restart {
-        ServiceStarter.Started start();
+    /** Spawns the service again, exactly as the request it was armed with would, writing {@code pidFile}. */
+    record Restart(Path pidFile, Supplier<ServiceStarter.Started> start) {
     }
 
     private enum State { ARMED, RESPAWNING, DONE }
@@ -108,7 +110,7 @@ final class Respawner implements AutoCloseable {
         killGroup.test(pid);
         ForkerReply reply;
         try {
-            ServiceStarter.Started started = arm.restart.start();
+            ServiceStarter.Started started = arm.restart.start().get();
             reply = started.reply();
             if (started.child() != null) {
                 spawned(started.child());
@@ -198,6 +200,66 @@ final class Respawner implements AutoCloseable {
         synchronized (lock) {
             arms.remove(pid, arm);
         }
+        return reply;
+    }
+
+    /**
+     * Before a spawn that writes {@code pidFile}: the respawn, not yet asked about, of an armed
+     * service that writes the same PID file, if its new process still runs. A master that did not
+     * set the arm (it started after the one that did) and saw the death before the PID file named
+     * the new process would otherwise start a second copy. Waits for a respawn under way, and for
+     * the reaper to collect an armed process that has died ({@code dead}) but is not collected yet.
+     * Null when there is none: the spawn goes ahead.
+     */
+    ForkerReply unclaimedRespawn(Path pidFile, LongPredicate dead) throws InterruptedException {
+        long pid = 0;
+        Arm arm = null;
+        CompletableFuture<Void> handled;
+        synchronized (lock) {
+            for (Map.Entry<Long, Arm> e : arms.entrySet()) {
+                if (e.getValue().restart.pidFile().equals(pidFile)) {
+                    pid = e.getKey();
+                    arm = e.getValue();
+                }
+            }
+            if (arm == null) {
+                return null;
+            }
+            handled = running.get(pid);
+        }
+        if (handled != null && dead.test(pid)) {
+            try {
+                handled.get(EXIT_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                return null;
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("an exit handler never fails", e);
+            }
+        }
+        synchronized (lock) {
+            if (arms.get(pid) != arm || arm.state == State.ARMED) {
+                return null; // settled meanwhile, or alive and still armed: the master decides
+            }
+        }
+        ForkerReply reply;
+        try {
+            reply = arm.result.get(RESPAWN_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            return null;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("a respawn result is never failed", e);
+        }
+        synchronized (lock) {
+            if (!arms.remove(pid, arm)) {
+                return null; // settled by the master's own question meanwhile
+            }
+            CompletableFuture<Void> respawnedHandled = reply.pid() == null ? null : running.get(reply.pid());
+            if (!reply.ok() || respawnedHandled == null || respawnedHandled.isDone()) {
+                return null; // the respawn failed, or its process is gone too: a new one is started
+            }
+        }
+        LOG.info(arm.service + ": the start asked for is pid " + reply.pid() + ", which pid " + pid
+                + " was respawned as");
         return reply;
     }
 

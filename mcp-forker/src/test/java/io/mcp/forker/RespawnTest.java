@@ -19,7 +19,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -160,6 +162,42 @@ class RespawnTest {
         assertFalse(call(ForkerRequest.of(ForkerRequest.RESPAWNED, "svc", first)).ok(), "settled once only");
     }
 
+    /**
+     * A master started after the one that armed the service (so it knows nothing of the arm) may
+     * see the death before the PID file names the respawned process, and ask for a start.
+     */
+    @Test
+    void aStartAskedForAfterAnUnclaimedRespawnIsAnsweredWithThatRespawn() {
+        long first = running();
+        assertTrue(arm(first).ok());
+        Os.linux().kill(first, Os.SIGKILL);
+        long second = newPidAfter(first);
+        waitUntil("pid " + second + " runs sleep", () -> isSleep(second));
+
+        ForkerReply started = call(spawn());
+
+        assertTrue(started.ok(), started::summary);
+        assertEquals(second, started.pid(), "no second copy");
+        assertEquals(Set.of(second), Set.copyOf(markedPids()));
+        assertFalse(call(ForkerRequest.of(ForkerRequest.RESPAWNED, "svc", first)).ok(), "settled once only");
+    }
+
+    @Test
+    void aStartAfterARespawnWhoseProcessDiedTooStartsANewOne() {
+        long first = running();
+        assertTrue(arm(first).ok());
+        Os.linux().kill(first, Os.SIGKILL);
+        long second = newPidAfter(first);
+        Os.linux().kill(second, Os.SIGKILL);
+        waitUntil("pid " + second + " to be reaped", () -> Os.linux().inspect(second).isEmpty());
+
+        ForkerReply started = call(spawn());
+
+        assertTrue(started.ok(), started::summary);
+        assertNotEquals(second, started.pid());
+        waitUntil("pid " + started.pid() + " runs sleep", () -> isSleep(started.pid()));
+    }
+
     @Test
     void theDeadInstancesGroupIsKilledBeforeTheRespawn() throws Exception {
         Path child = root.resolve("child.pid");
@@ -208,6 +246,10 @@ class RespawnTest {
     }
 
     private boolean hasMarkedProcess() {
-        return !new MarkedProcesses(TestProcesses.MARK_VARIABLE + "=" + mark).livePids().isEmpty();
+        return !markedPids().isEmpty();
+    }
+
+    private List<Long> markedPids() {
+        return new MarkedProcesses(TestProcesses.MARK_VARIABLE + "=" + mark).livePids();
     }
 }
