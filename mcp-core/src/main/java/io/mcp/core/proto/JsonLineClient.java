@@ -37,9 +37,19 @@ public final class JsonLineClient implements Closeable {
     }
 
     public <A> A call(Object request, Class<A> answerType) throws IOException {
+        send(request);
+        return receive(answerType);
+    }
+
+    /** Writes one request; when this fails, the server has not read it. */
+    public void send(Object request) throws IOException {
         out.write(Json.MAPPER.writeValueAsBytes(request));
         out.write('\n');
         out.flush();
+    }
+
+    /** Reads the answer to the request sent. */
+    public <A> A receive(Class<A> answerType) throws IOException {
         String line = in.readLine();
         if (line == null) {
             throw new EOFException("connection closed before an answer came");

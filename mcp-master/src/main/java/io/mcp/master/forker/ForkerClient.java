@@ -8,6 +8,8 @@ import java.net.SocketException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -15,10 +17,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
- * Sends actions to the forker, one connection per request so that actions run side by side.
- * When the forker is not there (between its crash and the failsafe restarting it) a request
- * waits and tries again; a request whose connection drops mid-action is answered as failed,
- * since whether the action ran is unknown.
+ * Sends actions to the forker, one connection per request at a time so that actions run side by
+ * side. A connection is kept for the next request once answered (a few at most): the forker's
+ * thread for it is then already waiting for that request, with no connection to accept and hand
+ * over first. When the forker is not there (between its crash and the failsafe restarting it) a
+ * request waits and tries again; a request whose connection drops mid-action is answered as
+ * failed, since whether the action ran is unknown.
  */
 public final class ForkerClient implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ForkerClient.class.getName());
@@ -28,8 +32,13 @@ public final class ForkerClient implements AutoCloseable {
     /** For {@link #sendIfRunning}: the forker answers those at once, or within its own short waits. */
     private static final Duration QUICK_ANSWER = Duration.ofSeconds(10);
 
+    /** Connections kept for later requests: enough for the few requests that usually overlap. */
+    private static final int KEPT = 4;
+
     private final Path socket;
     private final Duration waitForForker;
+    private final Deque<JsonLineClient> kept = new ArrayDeque<>(); // guarded by itself
+    private boolean closed; // guarded by kept
     private final ExecutorService calls = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "forker-call");
         t.setDaemon(true);
@@ -68,6 +77,17 @@ public final class ForkerClient implements AutoCloseable {
     }
 
     private ForkerReply call(ForkerRequest request, Duration waitForForker) {
+        JsonLineClient idle;
+        while ((idle = take()) != null) {
+            try {
+                idle.send(request);
+            } catch (IOException e) {
+                // Kept from a forker that has exited since: it never read the request.
+                close(idle);
+                continue;
+            }
+            return answer(idle);
+        }
         long deadline = System.nanoTime() + waitForForker.toNanos();
         boolean warned = false;
         while (true) {
@@ -89,11 +109,46 @@ public final class ForkerClient implements AutoCloseable {
             } catch (IOException e) {
                 return ForkerReply.failure("cannot reach mcp-forker: " + e.getMessage());
             }
-            try (client) {
-                return client.call(request, ForkerReply.class);
+            try {
+                client.send(request);
             } catch (IOException e) {
+                close(client);
                 return ForkerReply.failure("mcp-forker went away during the action: " + e.getMessage());
             }
+            return answer(client);
+        }
+    }
+
+    /** The answer to the request sent on {@code client}, which is kept for another if there is room. */
+    private ForkerReply answer(JsonLineClient client) {
+        ForkerReply reply;
+        try {
+            reply = client.receive(ForkerReply.class);
+        } catch (IOException e) {
+            close(client);
+            return ForkerReply.failure("mcp-forker went away during the action: " + e.getMessage());
+        }
+        synchronized (kept) {
+            if (kept.size() < KEPT && !closed) {
+                kept.push(client);
+                return reply;
+            }
+        }
+        close(client);
+        return reply;
+    }
+
+    private JsonLineClient take() {
+        synchronized (kept) {
+            return kept.poll();
+        }
+    }
+
+    private static void close(JsonLineClient client) {
+        try {
+            client.close();
+        } catch (IOException ignored) {
+            // closing a UNIX socket does not fail in a way we can act on
         }
     }
 
@@ -110,5 +165,10 @@ public final class ForkerClient implements AutoCloseable {
     @Override
     public void close() {
         calls.shutdownNow();
+        synchronized (kept) {
+            closed = true;
+            kept.forEach(ForkerClient::close);
+            kept.clear();
+        }
     }
 }
