@@ -42,7 +42,7 @@ final class ActionRunner {
         for (String line : actions) {
             Spawner.Child child;
             try {
-                child = spawner.spawn(shell.argv(line), shell.env(), log);
+                child = shell.start(spawner, line, false, log);
             } catch (SpawnException e) {
                 return new ForkerReply(false, null, null, e.execFailed(), false, millisSince(started), line,
                         tail(log, logStart), null, e.getMessage());

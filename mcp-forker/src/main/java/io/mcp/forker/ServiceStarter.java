@@ -30,18 +30,7 @@ final class ServiceStarter {
         try {
             // The service itself is the spawned process (directly, or through sh's "exec"): its
             // PID is the one we write, and it leads its own session and process group.
-            ShellCommand.Launch launch = shell.service(command, spawner.changesDirectory());
-            try {
-                child = spawner.spawn(launch.program(), launch.argv(), launch.env(), launch.workdir(), log);
-            } catch (SpawnException e) {
-                if (!launch.direct() || !e.execFailed()) {
-                    throw e;
-                }
-                // The kernel would not execute it (a script without "#!", a directory, no
-                // permission): sh decides, as it always did, and reports it its own way.
-                launch = shell.service(command, false);
-                child = spawner.spawn(launch.program(), launch.argv(), launch.env(), launch.workdir(), log);
-            }
+            child = shell.start(spawner, command, true, log);
         } catch (SpawnException e) {
             return new Started(new ForkerReply(false, null, null, e.execFailed(), false, millisSince(started), command,
                     null, null, e.getMessage()), null);

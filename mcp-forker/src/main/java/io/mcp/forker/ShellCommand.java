@@ -136,22 +136,65 @@ final class ShellCommand {
 
     /**
      * How to start {@code command} as a long-running service whose PID is the service's own: the
-     * program itself when the line is plain (see {@link PlainCommand}), no user or group is asked
-     * for and {@code direct} allows it, in the working directory with {@code PWD} set as sh's
-     * {@code cd} would; otherwise {@code sh -c "cd DIR || exit; exec COMMAND"}.
+     * program itself when it can ({@link #direct}); otherwise {@code sh -c "cd DIR || exit; exec
+     * COMMAND"}.
      *
      * @param direct false when the spawner cannot change the child's directory itself
      */
     Launch service(String command, boolean direct) {
-        if (direct && prefix.isEmpty() && (workdir == null || java.nio.file.Files.isDirectory(workdir))) {
-            List<String> words = PlainCommand.words(command);
-            Path program = words == null ? null : PlainCommand.program(words.get(0), variable("PATH"));
-            if (program != null) {
-                // argv[0] stays the word as written, as sh's exec would pass it (ps shows the same).
-                return new Launch(program.toString(), words, workdir == null ? env : withPwd(workdir), workdir, true);
-            }
+        Launch plain = direct ? direct(command) : null;
+        return plain != null ? plain : shell("exec " + command);
+    }
+
+    /**
+     * How to run one line of an action list: the program itself when it can ({@link #direct}),
+     * which saves a shell's start and the fork it makes for the command; otherwise {@code sh -c
+     * "cd DIR || exit; LINE"}.
+     */
+    Launch action(String line, boolean direct) {
+        Launch plain = direct ? direct(line) : null;
+        return plain != null ? plain : shell(line);
+    }
+
+    /**
+     * The program of {@code line} itself, when the line is plain (see {@link PlainCommand}) and no
+     * user or group is asked for, in the working directory with {@code PWD} set as sh's {@code cd}
+     * would; null otherwise.
+     */
+    private Launch direct(String line) {
+        if (!prefix.isEmpty() || (workdir != null && !java.nio.file.Files.isDirectory(workdir))) {
+            return null;
         }
-        List<String> argv = argv("exec " + command);
+        List<String> words = PlainCommand.words(line);
+        Path program = words == null ? null : PlainCommand.program(words.get(0), variable("PATH"));
+        if (program == null) {
+            return null;
+        }
+        // argv[0] stays the word as written, as sh's exec would pass it (ps shows the same).
+        return new Launch(program.toString(), words, workdir == null ? env : withPwd(workdir), workdir, true);
+    }
+
+    /**
+     * Starts {@code line}, a service's command ({@code service}) or a line of an action list, in a
+     * session of its own. When the kernel will not execute the program itself (a script without
+     * "#!", a directory, no permission), sh runs the line, as it always did, and says why.
+     */
+    Spawner.Child start(Spawner spawner, String line, boolean service, Path log) throws SpawnException {
+        boolean direct = spawner.changesDirectory();
+        Launch launch = service ? service(line, direct) : action(line, direct);
+        try {
+            return spawner.spawn(launch.program(), launch.argv(), launch.env(), launch.workdir(), log);
+        } catch (SpawnException e) {
+            if (!launch.direct() || !e.execFailed()) {
+                throw e;
+            }
+            launch = service ? service(line, false) : action(line, false);
+            return spawner.spawn(launch.program(), launch.argv(), launch.env(), launch.workdir(), log);
+        }
+    }
+
+    private Launch shell(String line) {
+        List<String> argv = argv(line);
         return new Launch(argv.get(0), argv, env, null, false);
     }
 

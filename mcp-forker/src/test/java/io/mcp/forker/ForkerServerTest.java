@@ -83,6 +83,17 @@ class ForkerServerTest {
     }
 
     @Test
+    void aPlainActionIsTheForkersOwnChildWithNoShellBetween() throws IOException {
+        Path script = root.resolve("parent.sh");
+        Files.writeString(script, "echo $PPID > " + root.resolve("parent") + "\n");
+
+        ForkerReply reply = call(run(0, "/bin/sh " + script));
+
+        assertTrue(reply.ok(), reply::summary);
+        assertEquals(String.valueOf(ProcessHandle.current().pid()), Files.readString(root.resolve("parent")).strip());
+    }
+
+    @Test
     void stopsAtTheFirstFailingActionWithItsExitCode() {
         ForkerReply reply = call(run(0, "echo first", "exit 3", "echo never"));
 

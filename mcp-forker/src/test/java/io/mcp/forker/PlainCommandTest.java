@@ -2,6 +2,7 @@ package io.mcp.forker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mcp.core.proto.ForkerRequest;
 import java.io.IOException;
@@ -105,6 +106,24 @@ class PlainCommandTest {
         assertEquals("/bin/sh", gone.service("svc", true).argv().get(0), "sh reports a missing directory");
         ShellCommand asUser = ShellCommand.of(request("nobody", null), dir, ShellCommandTest.ROOT_IDENTITY, env);
         assertEquals("/usr/bin/setpriv", asUser.service("svc", true).argv().get(0));
+    }
+
+    @Test
+    void aPlainActionLineRunsItsProgramAndAnyOtherGoesThroughShWithoutExec() throws IOException {
+        Path bin = Files.createDirectories(dir.resolve("bin"));
+        script(bin.resolve("reload"), "#!/bin/sh\nexit 0\n");
+        Map<String, String> env = Map.of("PATH", bin.toString());
+        ShellCommand plain = ShellCommand.of(request(null, null), dir, ShellCommandTest.ROOT_IDENTITY, env);
+
+        ShellCommand.Launch direct = plain.action("reload --now", true);
+        assertTrue(direct.direct());
+        assertEquals(bin.resolve("reload").toString(), direct.program());
+        assertEquals(List.of("reload", "--now"), direct.argv());
+        assertEquals(dir, direct.workdir());
+        String cd = "cd " + ShellCommand.quote(dir.toString()) + " || exit\n";
+        assertEquals(List.of("/bin/sh", "-c", cd + "reload; reload"), plain.action("reload; reload", true).argv(),
+                "a list of commands: every one of them runs");
+        assertEquals(List.of("/bin/sh", "-c", cd + "reload --now"), plain.action("reload --now", false).argv());
     }
 
     private static ForkerRequest request(String user, String group) {
