@@ -1,13 +1,16 @@
 package io.mcp.forker;
 
+import io.mcp.core.os.PidFiles;
 import io.mcp.core.paths.NodePaths;
-import io.mcp.core.proto.ForkerReply;
+import io.mcp.core.proto.ForkerJson;
 import io.mcp.core.proto.ForkerRequest;
 import io.mcp.core.proto.JsonLineClient;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.OptionalLong;
 import org.apache.commons.io.FileUtils;
 
 /**
@@ -34,7 +37,7 @@ public final class CdsWarmup {
                                 root.toString(), 1000, paths.foregroundPidFile("warmup").toString(), log),
                         new ForkerRequest(ForkerRequest.RUN, "warmup", List.of("true", "exit 3"), null, null, null,
                                 null, root.toString(), 1000, null, log))) {
-                    JsonLineClient.callOnce(server.socket(), r, ForkerReply.class);
+                    call(server, r);
                 }
                 respawnOnce(server, root, paths, log);
             }
@@ -46,20 +49,31 @@ public final class CdsWarmup {
 
     /** A service armed, killed, respawned by the forker and asked about: the path of a crash. */
     private static void respawnOnce(ForkerServer server, Path root, NodePaths paths, String log) throws IOException {
+        Path pidFile = paths.foregroundPidFile("warmup");
         ForkerRequest sleeper = new ForkerRequest(ForkerRequest.SPAWN, "warmup", null, "/bin/sleep 30", null, null, null,
-                root.toString(), 1000, paths.foregroundPidFile("warmup").toString(), log);
-        Long pid = JsonLineClient.callOnce(server.socket(), sleeper, ForkerReply.class).pid();
-        if (pid == null) {
+                root.toString(), 1000, pidFile.toString(), log);
+        call(server, sleeper);
+        OptionalLong pid = PidFiles.read(pidFile);
+        if (pid.isEmpty()) {
             return;
         }
-        JsonLineClient.callOnce(server.socket(), sleeper.about(ForkerRequest.ARM, pid), ForkerReply.class);
-        ForkerLibc.LIBC.kill(pid.intValue(), 9);
-        Long again = JsonLineClient.callOnce(server.socket(), ForkerRequest.of(ForkerRequest.RESPAWNED, "warmup", pid),
-                ForkerReply.class).pid();
-        if (again != null) {
-            JsonLineClient.callOnce(server.socket(), ForkerRequest.of(ForkerRequest.DISARM, "warmup", again),
-                    ForkerReply.class);
-            ForkerLibc.LIBC.kill(again.intValue(), 9);
+        call(server, sleeper.about(ForkerRequest.ARM, pid.getAsLong()));
+        ForkerLibc.LIBC.kill((int) pid.getAsLong(), 9);
+        call(server, ForkerRequest.of(ForkerRequest.RESPAWNED, "warmup", pid.getAsLong()));
+        OptionalLong again = PidFiles.read(pidFile);
+        if (again.isPresent() && again.getAsLong() != pid.getAsLong()) {
+            call(server, ForkerRequest.of(ForkerRequest.DISARM, "warmup", again.getAsLong()));
+            ForkerLibc.LIBC.kill((int) again.getAsLong(), 9);
+        }
+    }
+
+    /**
+     * One request, written and its answer read as text: the master's data binding would put ~580
+     * classes the forker never loads into its archive, which is resident whole.
+     */
+    private static void call(ForkerServer server, ForkerRequest r) throws IOException {
+        try (JsonLineClient c = JsonLineClient.connect(server.socket())) {
+            c.callLine(new String(ForkerJson.writeRequest(r), StandardCharsets.UTF_8));
         }
     }
 }

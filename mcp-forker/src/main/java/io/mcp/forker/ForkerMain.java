@@ -2,9 +2,8 @@ package io.mcp.forker;
 
 import io.mcp.core.daemon.Daemon;
 import io.mcp.core.paths.NodePaths;
+import io.mcp.core.proto.ForkerJson;
 import io.mcp.core.proto.ForkerReply;
-import io.mcp.core.proto.ForkerRequest;
-import io.mcp.core.proto.Json;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import java.util.logging.Logger;
@@ -52,8 +51,8 @@ public final class ForkerMain {
     private static void warmUp() {
         Thread t = new Thread(() -> {
             try {
-                Json.MAPPER.readValue(Json.MAPPER.writeValueAsString(ForkerRequest.ping()), ForkerRequest.class);
-                Json.MAPPER.writeValueAsString(ForkerReply.failure("warm-up"));
+                ForkerJson.readRequest("{\"op\":\"ping\",\"actions\":[],\"env\":{},\"pid\":1}");
+                ForkerJson.writeReply(ForkerReply.failure("warm-up"));
             } catch (java.io.IOException e) {
                 // only a warm-up
             }

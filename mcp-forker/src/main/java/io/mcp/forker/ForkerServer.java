@@ -3,6 +3,7 @@ package io.mcp.forker;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.mcp.core.os.Os;
 import io.mcp.core.paths.NodePaths;
+import io.mcp.core.proto.ForkerJson;
 import io.mcp.core.proto.ForkerReply;
 import io.mcp.core.proto.ForkerRequest;
 import io.mcp.core.proto.JsonLineServer;
@@ -47,8 +48,8 @@ public final class ForkerServer implements AutoCloseable {
         this.runner = new ActionRunner(spawner, os);
         this.starter = new ServiceStarter(spawner, os);
         this.respawner = new Respawner();
-        this.server = new JsonLineServer<>(paths.forkerSocket(), SOCKET_MODE, ForkerRequest.class,
-                (request, peer) -> handle(request), ForkerServer::failureOf);
+        this.server = new JsonLineServer<>(paths.forkerSocket(), SOCKET_MODE, ForkerJson::readRequest,
+                ForkerJson::writeReply, (request, peer) -> handle(request), ForkerServer::failureOf);
     }
 
     /** The socket this server listens on. */

@@ -37,10 +37,21 @@ public final class JsonLineServer<Q, A> implements AutoCloseable {
         A handle(Q request, Supplier<UnixDomainPrincipal> peer) throws Exception;
     }
 
+    /** Reads a request line. */
+    public interface Decoder<Q> {
+        Q decode(String line) throws IOException;
+    }
+
+    /** Writes an answer, without its line end. */
+    public interface Encoder<A> {
+        byte[] encode(A answer) throws IOException;
+    }
+
     private static final Logger LOG = Logger.getLogger(JsonLineServer.class.getName());
 
     private final Path path;
-    private final Class<Q> requestType;
+    private final Decoder<Q> decoder;
+    private final Encoder<A> encoder;
     private final Handler<Q, A> handler;
     private final java.util.function.Function<Exception, A> onError;
     private final ServerSocketChannel server;
@@ -54,8 +65,16 @@ public final class JsonLineServer<Q, A> implements AutoCloseable {
      */
     public JsonLineServer(Path path, String mode, Class<Q> requestType, Handler<Q, A> handler,
             java.util.function.Function<Exception, A> onError) throws IOException {
+        this(path, mode, line -> Json.MAPPER.readValue(line, requestType), Json.MAPPER::writeValueAsBytes, handler,
+                onError);
+    }
+
+    /** As above, with requests and answers read and written by {@code decoder} and {@code encoder}. */
+    public JsonLineServer(Path path, String mode, Decoder<Q> decoder, Encoder<A> encoder, Handler<Q, A> handler,
+            java.util.function.Function<Exception, A> onError) throws IOException {
         this.path = path;
-        this.requestType = requestType;
+        this.decoder = decoder;
+        this.encoder = encoder;
         this.handler = handler;
         this.onError = onError;
         Files.createDirectories(path.getParent());
@@ -115,14 +134,14 @@ public final class JsonLineServer<Q, A> implements AutoCloseable {
                 }
                 A answer;
                 try {
-                    answer = handler.handle(Json.MAPPER.readValue(line, requestType), peer);
+                    answer = handler.handle(decoder.decode(line), peer);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return;
                 } catch (Exception e) {
                     answer = onError.apply(e);
                 }
-                byte[] bytes = Json.MAPPER.writeValueAsBytes(answer);
+                byte[] bytes = encoder.encode(answer);
                 synchronized (ch) {
                     out.write(bytes);
                     out.write('\n');
