@@ -1,6 +1,7 @@
 package io.mcp.forker;
 
 import io.mcp.core.os.PidFiles;
+import io.mcp.core.paths.Directories;
 import io.mcp.core.paths.NodePaths;
 import io.mcp.core.proto.ForkerJson;
 import io.mcp.core.proto.ForkerRequest;
@@ -11,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.OptionalLong;
-import org.apache.commons.io.FileUtils;
 
 /**
  * The training run behind the class-data-sharing archive of {@code mcp-forker} (made by
@@ -42,7 +42,7 @@ public final class CdsWarmup {
                 respawnOnce(server, root, paths, log);
             }
         } finally {
-            FileUtils.deleteDirectory(root.toFile());
+            Directories.deleteTree(root);
         }
         System.exit(0);
     }
@@ -66,6 +66,7 @@ public final class CdsWarmup {
             ForkerLibc.LIBC.kill((int) again.getAsLong(), 9);
         }
     }
+
 
     /**
      * One request, written and its answer read as text: the master's data binding would put ~580

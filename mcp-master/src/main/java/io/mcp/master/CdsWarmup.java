@@ -5,13 +5,13 @@ import io.mcp.core.control.ControlReply;
 import io.mcp.core.control.ControlRequest;
 import io.mcp.core.event.EventLog;
 import io.mcp.core.os.Os;
+import io.mcp.core.paths.Directories;
 import io.mcp.core.paths.NodePaths;
 import io.mcp.core.proto.ForkerReply;
 import io.mcp.core.proto.ForkerRequest;
 import io.mcp.core.proto.Json;
 import io.mcp.core.proto.JsonLineClient;
 import io.mcp.master.cluster.ClusterNode;
-import io.mcp.master.cluster.EmbeddedZooKeeper;
 import io.mcp.master.cluster.OverrideSync;
 import io.mcp.master.supervise.Conditions;
 import java.io.IOException;
@@ -20,15 +20,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
-import org.apache.commons.io.FileUtils;
 
 /**
  * The training run behind the class-data-sharing archive of {@code mcp-master} (made by
- * {@code bin/mcp} after each build): a master on a temporary root with one disabled service, its
- * embedded ZooKeeper on a free loopback port, until it is in quorum; then the control and forker
- * messages a node exchanges. The archive then holds the classes a real master loads at start-up
- * (JAXB, Jackson, jnr-ffi, Curator, ZooKeeper). Not for users; exits 0, or non-zero and no
- * archive is kept.
+ * {@code bin/mcp} after each build): a master on a temporary root with one disabled service,
+ * connected to a ZooKeeper server on a free loopback port, until it is in quorum; then the
+ * control and forker messages a node exchanges. The archive then holds the classes a real master
+ * loads at start-up (JAXB, Jackson, jnr-ffi, Curator, the ZooKeeper client). The server runs in a
+ * JVM of its own: an archive is resident whole, and a master of a cluster, which uses an
+ * external ensemble, would carry the embedded server's ~300 classes unused (a node with the
+ * embedded server loads them from the jar, after its services have started). Not for users;
+ * exits 0, or non-zero and no archive is kept.
  */
 public final class CdsWarmup {
     private CdsWarmup() {
@@ -51,22 +53,22 @@ public final class CdsWarmup {
             try (ServerSocket s = new ServerSocket(0)) {
                 port = s.getLocalPort();
             }
-            Files.writeString(paths.clusterXml(), "<cluster name=\"warmup\"><zookeeper connect=\"embedded\" port=\""
-                    + port + "\"/><node id=\"1\"/><member id=\"1\"/></cluster>\n");
+            String connect = "127.0.0.1:" + port;
+            Files.writeString(paths.clusterXml(), "<cluster name=\"warmup\"><zookeeper connect=\"" + connect
+                    + "\"/><node id=\"1\"/><member id=\"1\"/></cluster>\n");
             ClusterConfig config = ClusterConfig.load(paths.clusterXml(), new ClusterConfig.Overrides(null, null));
             EventLog events = new EventLog(paths.eventsLog(), Clock.systemUTC());
-            try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(paths.zkDataDir(), config.embeddedBind(),
-                    config.embeddedPort());
-                    Master master = new Master(paths, Os.linux(), Clock.systemUTC(), Master.Settings.defaults(),
-                            Conditions.UNKNOWN)) {
+            Process zk = startZooKeeper(root.resolve("zk"), port);
+            try (Master master = new Master(paths, Os.linux(), Clock.systemUTC(), Master.Settings.defaults(),
+                    Conditions.UNKNOWN)) {
                 ConditionsFeed feed = new ConditionsFeed(master);
-                try (ClusterNode cluster = new ClusterNode(config, zk.connectString(), feed);
+                try (ClusterNode cluster = new ClusterNode(config, connect, feed);
                         OverrideSync sync = new OverrideSync(paths, cluster, events, Clock.systemUTC())) {
                     feed.attach(cluster, sync);
                     master.attachCluster(cluster);
                     cluster.start();
                     sync.start();
-                    long deadline = System.nanoTime() + 10_000_000_000L;
+                    long deadline = System.nanoTime() + 30_000_000_000L;
                     while (!cluster.inQuorum() && System.nanoTime() < deadline) {
                         Thread.sleep(20);
                     }
@@ -81,10 +83,24 @@ public final class CdsWarmup {
                     Json.MAPPER.readValue(Json.MAPPER.writeValueAsString(
                             new ForkerReply(true, 0, null, false, false, 1, null, "out", 1L, null)), ForkerReply.class);
                 }
+            } finally {
+                zk.destroy();
+                zk.waitFor();
             }
         } finally {
-            FileUtils.deleteDirectory(root.toFile());
+            Directories.deleteTree(root);
         }
         System.exit(0);
+    }
+
+    /** A standalone ZooKeeper server, from this JVM's own class path, on loopback {@code port}. */
+    private static Process startZooKeeper(Path dir, int port) throws IOException {
+        Files.createDirectories(dir.resolve("data"));
+        Path cfg = Files.writeString(dir.resolve("zoo.cfg"), "tickTime=2000\ndataDir=" + dir.resolve("data")
+                + "\nclientPort=" + port + "\nclientPortAddress=127.0.0.1\nadmin.enableServer=false\n");
+        return new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx64m",
+                "-cp", System.getProperty("java.class.path"), "org.apache.zookeeper.server.ZooKeeperServerMain",
+                cfg.toString())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
     }
 }
