@@ -15,9 +15,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The {@code run} operation: runs action lines one after another, each {@code /bin/sh -c LINE} in
- * a new session, stops at the first that does not exit 0, and reports how the last one ended with
- * the tail of what the request wrote to the log.
+ * The {@code run} operation: runs action lines one after another, each in a new session (its
+ * program itself when the line is plain, else {@code /bin/sh -c LINE}), stops at the first that
+ * does not exit 0, and reports how the last one ended with the tail of what the request wrote to
+ * the log.
  */
 final class ActionRunner {
     /** How much of the output comes back in {@link ForkerReply#outputTail()}. */

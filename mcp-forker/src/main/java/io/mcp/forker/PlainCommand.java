@@ -9,7 +9,7 @@ import java.util.Set;
 /**
  * Recognises a command line that {@code /bin/sh} would only split into words and execute, so
  * that the forker can execute it itself and save the shell's exec (about half a millisecond
- * on every service start and restart).
+ * on every service start and restart, more for an action line, for which sh also forks).
  *
  * <p>Conservative on purpose: a line qualifies only if it is made of words of the characters
  * {@code A-Z a-z 0-9 _ @ % + = : , . / -} separated by blanks, and its first word is not an
