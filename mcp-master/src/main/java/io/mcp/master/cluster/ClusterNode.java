@@ -486,7 +486,29 @@ public final class ClusterNode implements AutoCloseable {
                 return;
             }
             member = new MemberNode(client, layout.member(config.nodeId()), status().toJson());
+            member.getListenable().addListener(path -> onThread(this::memberCreated));
             member.start();
+        }
+    }
+
+    /**
+     * Our node was (re)created: the members and its owner are read from ZooKeeper rather than
+     * waited for from the cache, whose events for it can be lost around a session expiry (the
+     * node then stayed out of quorum with every member live).
+     */
+    private void memberCreated() {
+        if (state.get() != State.STARTED || !connected) {
+            return;
+        }
+        readMembers();
+        try {
+            client.getData().inBackground((c, event) -> {
+                if (event.getResultCode() == KeeperException.Code.OK.intValue()) {
+                    checkOwner(new ChildData(event.getPath(), event.getStat(), event.getData()));
+                }
+            }, thread).forPath(layout.member(config.nodeId()));
+        } catch (Exception e) {
+            LOG.log(Level.FINE, "cannot read the member node", e);
         }
     }
 
