@@ -216,8 +216,9 @@ final class Respawner implements AutoCloseable {
         Arm arm = null;
         CompletableFuture<Void> handled;
         synchronized (lock) {
+            // A respawn done or under way first: the process it started may be armed again too.
             for (Map.Entry<Long, Arm> e : arms.entrySet()) {
-                if (e.getValue().restart.pidFile().equals(pidFile)) {
+                if (e.getValue().restart.pidFile().equals(pidFile) && (arm == null || arm.state == State.ARMED)) {
                     pid = e.getKey();
                     arm = e.getValue();
                 }

@@ -183,6 +183,22 @@ class RespawnTest {
     }
 
     @Test
+    void aStartIsAnsweredWithTheUnclaimedRespawnEvenWhenItsProcessIsArmedAgain() {
+        long first = running();
+        assertTrue(arm(first).ok());
+        Os.linux().kill(first, Os.SIGKILL);
+        long second = newPidAfter(first);
+        waitUntil("pid " + second + " runs sleep", () -> isSleep(second));
+        assertTrue(arm(second).ok());
+
+        ForkerReply started = call(spawn());
+
+        assertTrue(started.ok(), started::summary);
+        assertEquals(second, started.pid(), "no second copy");
+        assertEquals(Set.of(second), Set.copyOf(markedPids()));
+    }
+
+    @Test
     void aStartAfterARespawnWhoseProcessDiedTooStartsANewOne() {
         long first = running();
         assertTrue(arm(first).ok());
