@@ -67,7 +67,6 @@ public final class CdsWarmup {
         }
     }
 
-
     /**
      * One request, written and its answer read as text: the master's data binding would put ~580
      * classes the forker never loads into its archive, which is resident whole.
