@@ -84,6 +84,7 @@ public final class FailsafeMain implements Callable<Integer> {
     boolean help;
 
     public static void main(String[] args) {
+        Daemon.logOneLinePerRecord();
         FailsafeMain plain = plainUp(args);
         System.exit(plain != null ? plain.call() : commandLine().execute(args));
     }

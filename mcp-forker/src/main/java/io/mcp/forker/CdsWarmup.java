@@ -1,5 +1,6 @@
 package io.mcp.forker;
 
+import io.mcp.core.daemon.Daemon;
 import io.mcp.core.os.PidFiles;
 import io.mcp.core.paths.Directories;
 import io.mcp.core.paths.NodePaths;
@@ -25,6 +26,7 @@ public final class CdsWarmup {
     }
 
     public static void main(String[] unused) throws Exception {
+        Daemon.logOneLinePerRecord(); // as the process does
         Path root = Files.createTempDirectory("mcp-forker-warmup");
         try {
             NodePaths paths = new NodePaths(root).ensureLayout();

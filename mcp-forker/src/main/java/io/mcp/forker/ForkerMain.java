@@ -29,6 +29,7 @@ public final class ForkerMain {
             System.exit(2);
         }
         Daemon.nameProcess(NodePaths.FORKER);
+        Daemon.logOneLinePerRecord();
         // The JVM would exit 143 on SIGTERM; stopping on request is a normal exit.
         Signal.handle(new Signal("TERM"), signal -> System.exit(0));
         if (Boolean.getBoolean("mcp.lifeline")) {

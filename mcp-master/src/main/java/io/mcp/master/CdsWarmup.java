@@ -3,6 +3,7 @@ package io.mcp.master;
 import io.mcp.core.cluster.ClusterConfig;
 import io.mcp.core.control.ControlReply;
 import io.mcp.core.control.ControlRequest;
+import io.mcp.core.daemon.Daemon;
 import io.mcp.core.event.EventLog;
 import io.mcp.core.os.Os;
 import io.mcp.core.paths.Directories;
@@ -37,6 +38,7 @@ public final class CdsWarmup {
     }
 
     public static void main(String[] unused) throws Exception {
+        Daemon.logOneLinePerRecord(); // as the process does
         Path root = Files.createTempDirectory("mcp-master-warmup");
         try {
             NodePaths paths = new NodePaths(root).ensureLayout();

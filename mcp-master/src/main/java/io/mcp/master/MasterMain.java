@@ -36,6 +36,7 @@ public final class MasterMain {
             System.exit(2);
         }
         Daemon.nameProcess(NodePaths.MASTER);
+        Daemon.logOneLinePerRecord();
         NodePaths paths = new NodePaths(Path.of(root)).ensureLayout();
         if (Boolean.getBoolean("mcp.lifeline")) {
             Daemon.exitWhenStdinCloses(NodePaths.MASTER);

@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.logging.Handler;
 import java.util.logging.Logger;
 
 /** What each MCP process does to be one: its name in {@code ps}, its PID file, its lifeline. */
@@ -18,6 +19,13 @@ public final class Daemon {
     public static final int EXIT_CONFIG = 78;
 
     private Daemon() {
+    }
+
+    /** Logs through {@link LogLine}: one line per record, cheap to format. */
+    public static void logOneLinePerRecord() {
+        for (Handler h : Logger.getLogger("").getHandlers()) {
+            h.setFormatter(new LogLine());
+        }
     }
 
     /** Names this JVM as {@code ps -o comm} shows it, e.g. {@code mcp-master}. Best effort. */
