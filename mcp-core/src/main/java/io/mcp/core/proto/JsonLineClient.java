@@ -12,6 +12,7 @@ import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Arrays;
 
 /** One connection to a {@link JsonLineServer}: send a request, read its answer. Not thread-safe. */
 public final class JsonLineClient implements Closeable {
@@ -43,18 +44,32 @@ public final class JsonLineClient implements Closeable {
 
     /** Writes one request; when this fails, the server has not read it. */
     public void send(Object request) throws IOException {
-        out.write(Json.MAPPER.writeValueAsBytes(request));
-        out.write('\n');
+        sendLine(Json.MAPPER.writeValueAsBytes(request));
+    }
+
+    /**
+     * Writes one request already written as JSON, and its line end, in one write: the server
+     * wakes once, for the whole line. When this fails, the server has not read it.
+     */
+    public void sendLine(byte[] json) throws IOException {
+        byte[] line = Arrays.copyOf(json, json.length + 1);
+        line[json.length] = '\n';
+        out.write(line);
         out.flush();
     }
 
     /** Reads the answer to the request sent. */
     public <A> A receive(Class<A> answerType) throws IOException {
+        return Json.MAPPER.readValue(receiveLine(), answerType);
+    }
+
+    /** Reads the answer to the request sent, as the line it is. */
+    public String receiveLine() throws IOException {
         String line = in.readLine();
         if (line == null) {
             throw new EOFException("connection closed before an answer came");
         }
-        return Json.MAPPER.readValue(line, answerType);
+        return line;
     }
 
     /**
@@ -62,13 +77,8 @@ public final class JsonLineClient implements Closeable {
      * caller that reads it without Jackson (mcpctl's quickest listings).
      */
     public String callLine(String requestJson) throws IOException {
-        out.write((requestJson + "\n").getBytes(StandardCharsets.UTF_8));
-        out.flush();
-        String line = in.readLine();
-        if (line == null) {
-            throw new EOFException("connection closed before an answer came");
-        }
-        return line;
+        sendLine(requestJson.getBytes(StandardCharsets.UTF_8));
+        return receiveLine();
     }
 
     /** Connects, asks once and disconnects. */

@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Arrays;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
@@ -142,9 +143,10 @@ public final class JsonLineServer<Q, A> implements AutoCloseable {
                     answer = onError.apply(e);
                 }
                 byte[] bytes = encoder.encode(answer);
+                byte[] reply = Arrays.copyOf(bytes, bytes.length + 1); // one write: the client wakes once
+                reply[bytes.length] = '\n';
                 synchronized (ch) {
-                    out.write(bytes);
-                    out.write('\n');
+                    out.write(reply);
                     out.flush();
                 }
             }

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The forker's own codec reads and writes exactly what the master's data binding writes and reads. */
+/** The forker's codec reads and writes exactly what the data binding writes and reads. */
 class ForkerJsonTest {
     @Test
     void readsEveryRequestFieldAsTheMasterWritesIt() throws Exception {
@@ -44,7 +44,9 @@ class ForkerJsonTest {
             String written = new String(ForkerJson.writeReply(r), StandardCharsets.UTF_8);
             assertEquals(Json.MAPPER.writeValueAsString(r), written);
             assertEquals(r, Json.MAPPER.readValue(written, ForkerReply.class));
+            assertEquals(r, ForkerJson.readReply(Json.MAPPER.writeValueAsString(r)));
         }
+        assertEquals(ForkerReply.failure("no"), ForkerJson.readReply("{\"error\":\"no\",\"later\":[{}],\"pid\":null}"));
     }
 
     @Test
@@ -57,5 +59,9 @@ class ForkerJsonTest {
         e = assertThrows(JsonProcessingException.class, () -> ForkerJson.readRequest("[1]"));
         assertEquals("expected a request, found a list", e.getOriginalMessage());
         assertThrows(JsonProcessingException.class, () -> ForkerJson.readRequest("{\"op\":"));
+        e = assertThrows(JsonProcessingException.class, () -> ForkerJson.readReply("{\"ok\":1}"));
+        assertEquals("'ok' must be true or false, not a number", e.getOriginalMessage());
+        e = assertThrows(JsonProcessingException.class, () -> ForkerJson.readReply("{\"signal\":4294967305}"));
+        assertEquals("'signal' is out of range: 4294967305", e.getOriginalMessage());
     }
 }

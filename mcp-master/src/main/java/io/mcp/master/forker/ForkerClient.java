@@ -1,5 +1,6 @@
 package io.mcp.master.forker;
 
+import io.mcp.core.proto.ForkerJson;
 import io.mcp.core.proto.ForkerReply;
 import io.mcp.core.proto.ForkerRequest;
 import io.mcp.core.proto.JsonLineClient;
@@ -77,10 +78,16 @@ public final class ForkerClient implements AutoCloseable {
     }
 
     private ForkerReply call(ForkerRequest request, Duration waitForForker) {
+        byte[] line;
+        try {
+            line = ForkerJson.writeRequest(request);
+        } catch (IOException e) {
+            return ForkerReply.failure("cannot write the request: " + e.getMessage());
+        }
         JsonLineClient idle;
         while ((idle = take()) != null) {
             try {
-                idle.send(request);
+                idle.sendLine(line);
             } catch (IOException e) {
                 // Kept from a forker that has exited since: it never read the request.
                 close(idle);
@@ -110,7 +117,7 @@ public final class ForkerClient implements AutoCloseable {
                 return ForkerReply.failure("cannot reach mcp-forker: " + e.getMessage());
             }
             try {
-                client.send(request);
+                client.sendLine(line);
             } catch (IOException e) {
                 close(client);
                 return ForkerReply.failure("mcp-forker went away during the action: " + e.getMessage());
@@ -123,7 +130,7 @@ public final class ForkerClient implements AutoCloseable {
     private ForkerReply answer(JsonLineClient client) {
         ForkerReply reply;
         try {
-            reply = client.receive(ForkerReply.class);
+            reply = ForkerJson.readReply(client.receiveLine());
         } catch (IOException e) {
             close(client);
             return ForkerReply.failure("mcp-forker went away during the action: " + e.getMessage());
