@@ -40,9 +40,12 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -69,6 +72,7 @@ import java.util.logging.Logger;
 public final class ConfigWatch implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ConfigWatch.class.getName());
     private static final long QUIET_MS = 15;
+    private static final long SAVE_DELAY_MS = 100;
     private static final String SOURCE = NodePaths.MASTER;
 
     /** Something that acts when a file changes. */
@@ -115,6 +119,7 @@ public final class ConfigWatch implements AutoCloseable {
     /** A propagated files.d file outside override/ -> its cluster copy, and back. */
     private final Map<Path, Path> copyOf = new HashMap<>();
     private final Map<Path, Path> originalOf = new HashMap<>();
+    private ScheduledFuture<?> pendingSave;
     private volatile Set<String> localOnly = Set.of();
 
     // Shared with the watch thread.
@@ -283,7 +288,7 @@ public final class ConfigWatch implements AutoCloseable {
             }
         }
         copyAcross(file, md5);
-        saveState();
+        saveStateSoon();
     }
 
     /**
@@ -485,6 +490,22 @@ public final class ConfigWatch implements AutoCloseable {
         }
     }
 
+    /**
+     * Saves the state {@link #SAVE_DELAY_MS} from now, with whatever else changed meanwhile: not
+     * while the change actions just sent start. {@link #close()} saves what is still to come; a
+     * master killed meanwhile runs those actions once more when it comes back, never one fewer.
+     */
+    private void saveStateSoon() {
+        if (pendingSave != null && !pendingSave.isDone()) {
+            return;
+        }
+        try {
+            pendingSave = loop.schedule(this::saveState, SAVE_DELAY_MS, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException closed) {
+            saveState();
+        }
+    }
+
     private void saveState() {
         Path file = paths.configState();
         Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
@@ -501,8 +522,20 @@ public final class ConfigWatch implements AutoCloseable {
         return n.endsWith(".xml") ? n.substring(0, n.length() - 4) : n;
     }
 
+    /** Stops watching, and saves the state now if a save is still to come. */
     @Override
     public void close() {
         watcher.close();
+        try {
+            loop.submit(() -> {
+                if (pendingSave != null && pendingSave.cancel(false)) {
+                    saveState();
+                }
+            }).get(2, TimeUnit.SECONDS);
+        } catch (RejectedExecutionException | ExecutionException | TimeoutException e) {
+            LOG.log(Level.FINE, "the state may not have been saved at close", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
