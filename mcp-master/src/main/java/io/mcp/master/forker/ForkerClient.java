@@ -14,6 +14,7 @@ import java.util.Deque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
@@ -40,16 +41,22 @@ public final class ForkerClient implements AutoCloseable {
     private final Duration waitForForker;
     private final Deque<JsonLineClient> kept = new ArrayDeque<>(); // guarded by itself
     private boolean closed; // guarded by kept
-    private final ExecutorService calls = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "forker-call");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService calls;
 
     /** @param waitForForker how long a request waits for an absent forker before it fails */
     public ForkerClient(Path socket, Duration waitForForker) {
+        this(socket, waitForForker, Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "forker-call");
+            t.setDaemon(true);
+            return t;
+        }));
+    }
+
+    /** For tests: with the threads that wait for answers (and connect) given. */
+    ForkerClient(Path socket, Duration waitForForker, ExecutorService calls) {
         this.socket = socket;
         this.waitForForker = waitForForker;
+        this.calls = calls;
     }
 
     /**
@@ -61,7 +68,7 @@ public final class ForkerClient implements AutoCloseable {
         int actions = request.actions() == null ? 1 : Math.max(1, request.actions().size());
         long limit = (request.timeoutMillis() > 0 ? request.timeoutMillis() * actions : NO_LIMIT_ANSWER.toMillis())
                 + waitForForker.toMillis() + ANSWER_SLACK.toMillis();
-        return CompletableFuture.supplyAsync(() -> call(request, waitForForker), calls)
+        return dispatch(request, waitForForker)
                 .completeOnTimeout(ForkerReply.failure("no answer from mcp-forker within " + limit / 1000 + " s"),
                         limit, TimeUnit.MILLISECONDS);
     }
@@ -72,17 +79,23 @@ public final class ForkerClient implements AutoCloseable {
      * restart, asking about one), whose failure has a fallback.
      */
     public CompletableFuture<ForkerReply> sendIfRunning(ForkerRequest request) {
-        return CompletableFuture.supplyAsync(() -> call(request, Duration.ZERO), calls)
+        return dispatch(request, Duration.ZERO)
                 .completeOnTimeout(ForkerReply.failure("no answer from mcp-forker within "
                         + QUICK_ANSWER.toSeconds() + " s"), QUICK_ANSWER.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    private ForkerReply call(ForkerRequest request, Duration waitForForker) {
+    /**
+     * Writes the request on a kept connection from the caller's own thread, and leaves only the
+     * wait for its answer to a pool thread: the forker has the request before a pool thread would
+     * even have woken up. Without a kept connection, a pool thread connects (and waits for an
+     * absent forker) first.
+     */
+    private CompletableFuture<ForkerReply> dispatch(ForkerRequest request, Duration waitForForker) {
         byte[] line;
         try {
             line = ForkerJson.writeRequest(request);
         } catch (IOException e) {
-            return ForkerReply.failure("cannot write the request: " + e.getMessage());
+            return CompletableFuture.completedFuture(ForkerReply.failure("cannot write the request: " + e.getMessage()));
         }
         JsonLineClient idle;
         while ((idle = take()) != null) {
@@ -93,8 +106,18 @@ public final class ForkerClient implements AutoCloseable {
                 close(idle);
                 continue;
             }
-            return answer(idle);
+            JsonLineClient sent = idle;
+            try {
+                return CompletableFuture.supplyAsync(() -> answer(sent), calls);
+            } catch (RejectedExecutionException closing) {
+                close(sent);
+                throw closing;
+            }
         }
+        return CompletableFuture.supplyAsync(() -> connectAndCall(line, waitForForker), calls);
+    }
+
+    private ForkerReply connectAndCall(byte[] line, Duration waitForForker) {
         long deadline = System.nanoTime() + waitForForker.toNanos();
         boolean warned = false;
         while (true) {
