@@ -2,6 +2,7 @@ package io.mcp.core.event;
 
 import io.mcp.core.cluster.AlertSpec;
 import io.mcp.core.cluster.ClusterConfig;
+import io.mcp.core.paths.Directories;
 import io.mcp.core.paths.NodePaths;
 import io.mcp.core.xml.XmlException;
 import java.io.IOException;
@@ -88,7 +89,7 @@ public final class AlertCommand implements Consumer<Event> {
         env.put("MCP_ROOT", paths.root().toString());
         Process p;
         try {
-            Files.createDirectories(paths.alertLog().getParent());
+            Directories.ensure(paths.alertLog().getParent());
             p = pb.start();
         } catch (IOException e) {
             warn("cannot run the alert command '" + spec.command() + "': " + e.getMessage());

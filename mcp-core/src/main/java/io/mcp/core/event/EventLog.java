@@ -1,5 +1,6 @@
 package io.mcp.core.event;
 
+import io.mcp.core.paths.Directories;
 import io.mcp.core.proto.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -63,7 +64,7 @@ public final class EventLog {
                 event.source() + " " + event.kind() + ": " + event.message());
         try {
             byte[] line = (toJson(event) + "\n").getBytes(StandardCharsets.UTF_8);
-            Files.createDirectories(file.getParent());
+            Directories.ensure(file.getParent());
             Files.write(file, line, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         } catch (IOException e) {
             LOG.log(Level.WARNING, "cannot write event to " + file, e);

@@ -1,5 +1,6 @@
 package io.mcp.core.os;
 
+import io.mcp.core.paths.Directories;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,7 +26,7 @@ public final class PidFiles {
     }
 
     public static void write(Path file, long pid) throws IOException {
-        Files.createDirectories(file.getParent());
+        Directories.ensure(file.getParent());
         Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
         Files.writeString(tmp, pid + "\n", StandardCharsets.US_ASCII);
         Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,

@@ -2,6 +2,7 @@ package io.mcp.master.cluster;
 
 import io.mcp.core.event.EventLog;
 import io.mcp.core.os.FileWatch;
+import io.mcp.core.paths.Directories;
 import io.mcp.core.paths.NodePaths;
 import io.mcp.core.xml.XmlException;
 import io.mcp.core.xml.XmlFiles;
@@ -855,7 +856,7 @@ public final class OverrideSync implements AutoCloseable {
      */
     private BasicFileAttributes writeAtomically(Path file, byte[] data) throws IOException {
         Path dir = file.getParent();
-        Files.createDirectories(dir);
+        Directories.ensure(dir);
         Path tmp = dir.resolve("." + file.getFileName() + ".sync.tmp");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -905,7 +906,7 @@ public final class OverrideSync implements AutoCloseable {
         Mlist m = new Mlist();
         m.files.addAll(mlist.values());
         Path file = paths.mlist();
-        Files.createDirectories(file.getParent());
+        Directories.ensure(file.getParent());
         Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING);

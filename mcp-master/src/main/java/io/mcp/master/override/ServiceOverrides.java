@@ -1,6 +1,7 @@
 package io.mcp.master.override;
 
 import io.mcp.core.model.ServiceDefinition;
+import io.mcp.core.paths.Directories;
 import io.mcp.core.paths.NodePaths;
 import io.mcp.core.xml.XmlException;
 import io.mcp.core.xml.XmlFiles;
@@ -50,7 +51,7 @@ public final class ServiceOverrides {
         o.name = service;
         o.enable = enabled ? "1" : "0";
         Path file = paths.serviceOverride(service);
-        Files.createDirectories(file.getParent());
+        Directories.ensure(file.getParent());
         Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING);
