@@ -280,17 +280,18 @@ public final class OverrideSync implements AutoCloseable {
 
     /**
      * A file renamed into place (an editor, {@code mcpctl}), closed after writing, or deleted is
-     * looked at at once; one still being written once it has been quiet for {@link #DEBOUNCE_MS}.
-     * Names starting with {@code .} (temporary files) trigger nothing; an overflow or a new
-     * directory is a pass over everything. The rename of a file this node wrote from the cluster
+     * compared with the mlist at once, alone; one still being written, by a pass over everything
+     * once it has been quiet for {@link #DEBOUNCE_MS}. Names starting with {@code .} (temporary
+     * files) trigger nothing; an overflow or a directory created, renamed or deleted is a pass
+     * over everything at once. The rename of a file this node wrote from the cluster
      * is looked at {@link #FLUSH_DELAY_MS} later, not while the other nodes apply the same change
      * on the same cores (fifty nodes in one JVM spent a tenth of their CPU on these passes).
      */
     private void localEvents(List<FileWatch.Event> batch) {
         boolean all = false;
-        boolean later = false;
         boolean echo = false;
         Set<Path> files = new HashSet<>();
+        Set<Path> writing = new HashSet<>();
         for (FileWatch.Event e : batch) {
             if (e.kind() == FileWatch.Kind.OVERFLOW) {
                 all = true;
@@ -299,29 +300,35 @@ public final class OverrideSync implements AutoCloseable {
             if (hidden(e.path())) {
                 continue;
             }
+            if (e.directory() && e.kind() != FileWatch.Kind.MODIFY && e.kind() != FileWatch.Kind.ATTRIB) {
+                all = true; // a directory created or renamed in may hold files already; one renamed away did
+                continue;
+            }
             switch (e.kind()) {
-                case MOVED_TO, MOVED_FROM, DELETE, CLOSE_WRITE, CREATE -> {
-                    if (e.directory()) {
-                        all = true; // a directory renamed in may hold files already, one renamed away did
-                    } else if (e.kind() == FileWatch.Kind.CREATE) {
-                        later = true; // a file being written in place
-                    } else if (e.kind() == FileWatch.Kind.MOVED_TO && echoes.remove(e.path())) {
+                case MOVED_TO -> {
+                    if (echoes.remove(e.path())) {
                         echo = true;
                     } else {
                         files.add(e.path());
                     }
                 }
-                case MODIFY, ATTRIB -> later = true;
-                case OVERFLOW -> all = true;
+                case MOVED_FROM, DELETE, CLOSE_WRITE -> files.add(e.path());
+                case CREATE, MODIFY, ATTRIB -> writing.add(e.path()); // a file being written in place
+                case OVERFLOW -> { } // a pass over everything, above
             }
         }
         if (all) {
             queuePass();
-        } else if (!files.isEmpty()) {
+            return;
+        }
+        writing.removeAll(files);
+        if (!files.isEmpty()) {
             queueFilesPass(files);
-        } else if (later) {
+        }
+        if (!writing.isEmpty()) {
             queueQuietPass();
-        } else if (echo && echoPassQueued.compareAndSet(false, true)) {
+        }
+        if (echo && echoPassQueued.compareAndSet(false, true)) {
             try {
                 thread.schedule(() -> {
                     echoPassQueued.set(false);
