@@ -350,7 +350,10 @@ public final class Failsafe {
             p = s.process;
             transition(s, State.STOPPING, "stopping", "sending SIGTERM to pid " + p.pid());
         }
-        p.destroy();
+        // SIGTERM through the handle: Process.destroy would also close our end of the lifeline at
+        // once, and the child would take its orderly stop for a failsafe that died. The JDK
+        // closes that end once it has reaped the child.
+        p.toHandle().destroy();
         String how;
         if (waitFor(p, STOP_GRACE)) {
             how = "exited with status " + p.exitValue();

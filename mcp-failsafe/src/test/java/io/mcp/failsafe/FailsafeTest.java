@@ -10,6 +10,7 @@ import io.mcp.core.event.Event;
 import io.mcp.core.os.Os;
 import io.mcp.core.paths.NodePaths;
 import java.lang.ProcessBuilder.Redirect;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,6 +49,25 @@ class FailsafeTest {
     private Failsafe failsafe(Failsafe.Child... children) {
         failsafe = new Failsafe(paths, List.of(children), Processes.OS, time, time);
         return failsafe;
+    }
+
+    /**
+     * A child that takes half a second over its orderly stop, and notes whether its lifeline
+     * closed meanwhile: a stop is SIGTERM alone, and the lifeline closes only once it has exited.
+     */
+    @Test
+    void aStopIsSigtermAloneAndTheLifelineStaysOpenUntilTheChildHasExited() throws Exception {
+        String script = "trap 'sleep 0.5; if [ -e closed ]; then echo closed; else echo open; fi > result; exit 0' TERM; "
+                // fd 3: sh gives a background job /dev/null as its standard input
+                + "exec 3<&0; (cat <&3 >/dev/null; touch closed) & touch ready; while :; do sleep 0.05; done";
+        failsafe(new Failsafe.Child(MASTER, List.of("/bin/sh", "-c", script))).start();
+        Processes.await("the child ready", Processes.PATIENCE, () -> Files.exists(dir.resolve("ready")));
+
+        failsafe.stop();
+
+        assertEquals(Failsafe.State.STOPPED, failsafe.status(MASTER).state());
+        assertEquals("open", Files.readString(dir.resolve("result")).strip(), "the lifeline during the orderly stop");
+        Processes.await("the lifeline closed after the exit", Processes.PATIENCE, () -> Files.exists(dir.resolve("closed")));
     }
 
     @Test
