@@ -8,15 +8,16 @@ import io.mcp.core.event.EventLog;
 import io.mcp.core.os.Os;
 import io.mcp.core.paths.Directories;
 import io.mcp.core.paths.NodePaths;
+import io.mcp.core.proto.ForkerJson;
 import io.mcp.core.proto.ForkerReply;
 import io.mcp.core.proto.ForkerRequest;
-import io.mcp.core.proto.Json;
 import io.mcp.core.proto.JsonLineClient;
 import io.mcp.master.cluster.ClusterNode;
 import io.mcp.master.cluster.OverrideSync;
 import io.mcp.master.supervise.Conditions;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -79,11 +80,11 @@ public final class CdsWarmup {
                             new ControlRequest(ControlRequest.STATUS, null, false))) {
                         JsonLineClient.callOnce(paths.controlSocket(), r, ControlReply.class);
                     }
-                    Json.MAPPER.readValue(Json.MAPPER.writeValueAsString(new ForkerRequest(ForkerRequest.SPAWN,
-                            "warmup", List.of("a"), "b", java.util.Map.of("K", "V"), null, null, "/", 1, "p", "l")),
-                            ForkerRequest.class);
-                    Json.MAPPER.readValue(Json.MAPPER.writeValueAsString(
-                            new ForkerReply(true, 0, null, false, false, 1, null, "out", 1L, null)), ForkerReply.class);
+                    // The master's side of the forker socket (no forker runs here).
+                    ForkerJson.writeRequest(new ForkerRequest(ForkerRequest.SPAWN, "warmup", List.of("a"), "b",
+                            java.util.Map.of("K", "V"), null, null, "/", 1, "p", "l"));
+                    ForkerJson.readReply(new String(ForkerJson.writeReply(
+                            new ForkerReply(true, 0, null, false, false, 1, null, "out", 1L, null)), StandardCharsets.UTF_8));
                 }
             } finally {
                 zk.destroy();

@@ -38,13 +38,8 @@ public final class JsonLineClient implements Closeable {
     }
 
     public <A> A call(Object request, Class<A> answerType) throws IOException {
-        send(request);
-        return receive(answerType);
-    }
-
-    /** Writes one request; when this fails, the server has not read it. */
-    public void send(Object request) throws IOException {
         sendLine(Json.MAPPER.writeValueAsBytes(request));
+        return Json.MAPPER.readValue(receiveLine(), answerType);
     }
 
     /**
@@ -56,11 +51,6 @@ public final class JsonLineClient implements Closeable {
         line[json.length] = '\n';
         out.write(line);
         out.flush();
-    }
-
-    /** Reads the answer to the request sent. */
-    public <A> A receive(Class<A> answerType) throws IOException {
-        return Json.MAPPER.readValue(receiveLine(), answerType);
     }
 
     /** Reads the answer to the request sent, as the line it is. */
