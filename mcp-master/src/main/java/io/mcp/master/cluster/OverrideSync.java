@@ -712,7 +712,13 @@ public final class OverrideSync implements AutoCloseable {
             return;
         }
         echoes.add(file);
-        BasicFileAttributes written = writeAtomically(file, remote.data);
+        BasicFileAttributes written;
+        try {
+            written = writeAtomically(file, remote.data);
+        } catch (IOException e) {
+            echoes.remove(file); // no rename of ours to come: the next one there is someone else's
+            throw e;
+        }
         // Known as written: the echo of this rename in the local watch hashes nothing.
         seen.put(rel, new Seen(written.fileKey(), written.lastModifiedTime().to(TimeUnit.NANOSECONDS),
                 written.size(), remote.md5));
