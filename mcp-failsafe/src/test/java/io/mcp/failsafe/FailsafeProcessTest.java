@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.mcp.core.event.Event;
 import io.mcp.core.os.PidFiles;
 import io.mcp.core.paths.NodePaths;
-import java.io.File;
 import java.lang.ProcessBuilder.Redirect;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +22,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The failsafe as a process of its own ({@link TestFailsafe}), with two {@link TestChild}ren. */
+/** mcp-failsafe with two {@link TestChild}ren standing in for the forker and the master. */
 class FailsafeProcessTest {
     @TempDir
     Path dir;
@@ -36,10 +35,8 @@ class FailsafeProcessTest {
     @BeforeEach
     void startFailsafe() {
         paths = new NodePaths(dir.resolve("root"));
-        // A stdin that never ends and, unlike a pipe from this JVM, is not closed when the failsafe
-        // dies: only the failsafe's own pipes can end its children's lifelines.
-        failsafe = start(TestChild.java("-Dmcp.process=" + FAILSAFE, TestFailsafe.class, paths.root().toString()),
-                Redirect.from(new File("/dev/zero")), "failsafe.out");
+        failsafe = Processes.failsafe(paths, 1, TestChild.child(paths, FORKER), TestChild.child(paths, MASTER));
+        started.add(failsafe);
         forker = Processes.awaitPidFile(paths, FORKER, -1);
         master = Processes.awaitPidFile(paths, MASTER, -1);
         assertEquals(failsafe.pid(), PidFiles.read(paths.pidFile(FAILSAFE)).orElse(-1));
@@ -50,8 +47,8 @@ class FailsafeProcessTest {
         Processes.killAll(paths, started);
     }
 
-    private Process start(List<String> command, Redirect stdin, String out) {
-        Process p = Processes.start(command, stdin, dir.resolve(out));
+    private Process start(List<String> command, String out) {
+        Process p = Processes.start(command, Redirect.PIPE, dir.resolve(out));
         started.add(p);
         return p;
     }
@@ -78,10 +75,10 @@ class FailsafeProcessTest {
 
     @Test
     void secondFailsafeOnTheSameRootIsRefused() throws Exception {
-        Process second = start(TestChild.java("-Dmcp.home=" + dir.resolve("home"), FailsafeMain.class,
-                "up", "--root", paths.root().toString()), Redirect.PIPE, "second.out");
+        Process second = start(List.of(Path.of("target", "mcp-failsafe").toAbsolutePath().toString(), "--spec",
+                paths.root().resolveSibling("failsafe.spec").toString(), paths.root().toString()), "second.out");
         assertTrue(second.waitFor(Processes.PATIENCE.toSeconds(), TimeUnit.SECONDS), "the second one exits");
-        assertEquals(FailsafeMain.EXIT_ALREADY_RUNNING, second.exitValue());
+        assertEquals(3, second.exitValue());
         assertEquals("mcp: mcp-failsafe is already running for " + paths.root() + " as pid " + failsafe.pid() + "\n",
                 Files.readString(dir.resolve("second.out")));
         assertEquals(failsafe.pid(), PidFiles.read(paths.pidFile(FAILSAFE)).orElse(-1));

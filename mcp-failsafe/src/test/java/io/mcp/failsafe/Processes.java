@@ -10,10 +10,13 @@ import io.mcp.core.os.ProcessInfo;
 import io.mcp.core.paths.NodePaths;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.io.File;
 import java.lang.ProcessBuilder.Redirect;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 
@@ -73,11 +76,68 @@ final class Processes {
         }
     }
 
+    /** The events {@code source} wrote of {@code kind}, oldest first. */
+    static List<Event> events(NodePaths paths, String source, String kind) {
+        return events(paths).stream().filter(e -> e.source().equals(source) && e.kind().equals(kind)).toList();
+    }
+
+    /** Waits until {@code source} has written at least {@code count} events of {@code kind}; those events. */
+    static List<Event> awaitEvents(NodePaths paths, String source, String kind, int count) {
+        await(count + " '" + kind + "' events of " + source, PATIENCE,
+                () -> events(paths, source, kind).size() >= count);
+        return events(paths, source, kind);
+    }
+
+    /** A child of the failsafe: its name, as in {@code ps} and its PID file, and its command line. */
+    record Child(String name, List<String> command) {
+        Child(String name, String... command) {
+            this(name, List.of(command));
+        }
+    }
+
+    /**
+     * Starts mcp-failsafe, the program this module builds, on {@code paths}'s root with these
+     * children and no alert program; its output in {@code failsafe.out} beside the root.
+     */
+    static Process failsafe(NodePaths paths, int timescale, Child... children) {
+        return failsafe(paths, timescale, List.of(), children);
+    }
+
+    /** As above, with {@code alert} as the program that alerts are handed to. */
+    static Process failsafe(NodePaths paths, int timescale, List<String> alert, Child... children) {
+        List<String> words = new ArrayList<>();
+        if (!alert.isEmpty()) {
+            words.add("--alert");
+            words.addAll(alert);
+        }
+        for (Child c : children) {
+            words.add("--child");
+            words.add(c.name());
+            words.addAll(c.command());
+        }
+        Path spec = paths.root().resolveSibling("failsafe.spec");
+        try {
+            Files.writeString(spec, String.join("\0", words) + "\0");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return start(List.of(Path.of("target", "mcp-failsafe").toAbsolutePath().toString(), "--timescale",
+                Integer.toString(timescale), "--spec", spec.toString(), paths.root().toString()),
+                Redirect.from(new File("/dev/null")), failsafeOutput(paths));
+    }
+
+    static Path failsafeOutput(NodePaths paths) {
+        return paths.root().resolveSibling("failsafe.out");
+    }
+
     /** Kills what a test started, and whatever MCP process the root's PID files still name. */
     static void killAll(NodePaths paths, List<Process> started) {
         started.forEach(Process::destroyForcibly);
         for (String name : List.of(NodePaths.FAILSAFE, NodePaths.MASTER, NodePaths.FORKER)) {
-            Failsafe.liveProcess(OS, paths.pidFile(name), name).ifPresent(p -> OS.kill(p.pid(), Os.SIGKILL));
+            PidFiles.liveProcess(OS, paths.pidFile(name))
+                    .filter(p -> p.matchesName(name) || ProcessHandle.of(p.pid())
+                            .flatMap(h -> h.info().commandLine()).orElse("").contains(name))
+                    .ifPresent(p -> OS.kill(p.pid(), Os.SIGKILL));
         }
     }
 }

@@ -25,8 +25,8 @@ public final class TestChild {
     }
 
     /** A child of this kind, named as MCP's own so that {@code ps} and the orphan check know it. */
-    static Failsafe.Child child(NodePaths paths, String name) {
-        return new Failsafe.Child(name, java("-Dmcp.process=" + name, TestChild.class, paths.root().toString(), name));
+    static Processes.Child child(NodePaths paths, String name) {
+        return new Processes.Child(name, java("-Dmcp.process=" + name, TestChild.class, paths.root().toString(), name));
     }
 
     /** A lean JVM running {@code main} from the test class path. */

@@ -57,7 +57,7 @@ public record ClusterConfig(String name, String nodeId, List<String> members, St
     public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(10);
     public static final int DEFAULT_PORT = 2181;
     public static final String DEFAULT_BIND = "127.0.0.1";
-    /** System properties through which {@code mcp-failsafe} passes {@code --node-id} and {@code --zk}. */
+    /** System properties through which {@code bin/mcp up} passes {@code --node-id} and {@code --zk}. */
     public static final String NODE_ID_PROPERTY = "mcp.node-id";
     public static final String CONNECT_PROPERTY = "mcp.zk";
 
@@ -178,7 +178,7 @@ public record ClusterConfig(String name, String nodeId, List<String> members, St
             }
         }
 
-        /** {@code -Dmcp.node-id} and {@code -Dmcp.zk}, as mcp-failsafe passes them to the master. */
+        /** {@code -Dmcp.node-id} and {@code -Dmcp.zk}, as {@code bin/mcp up} passes them to the master. */
         public static Overrides fromSystemProperties() {
             return new Overrides(blankToNull(System.getProperty(NODE_ID_PROPERTY)),
                     blankToNull(System.getProperty(CONNECT_PROPERTY)));

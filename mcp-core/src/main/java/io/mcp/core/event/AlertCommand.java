@@ -61,7 +61,8 @@ public final class AlertCommand implements Consumer<Event> {
         runner.execute(() -> deliver(alert));
     }
 
-    private void deliver(Event alert) {
+    /** Runs the alert command for {@code alert} on this thread and waits for it (or its timeout). */
+    public void deliver(Event alert) {
         Optional<AlertSpec> spec;
         try {
             spec = AlertSpec.read(paths.clusterXml(), overrides);

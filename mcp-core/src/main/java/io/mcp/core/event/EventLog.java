@@ -73,8 +73,8 @@ public final class EventLog {
 
     /**
      * One event as a JSON object, written by hand: the same text the shared Jackson mapper writes
-     * (fields in record order, nulls left out), without loading Jackson in a process (the
-     * failsafe) that needs JSON for nothing else.
+     * (fields in record order, nulls left out), and mcp-failsafe's C writes too, without the data
+     * binding's reflection for every event.
      */
     static String toJson(Event e) {
         StringBuilder b = new StringBuilder(96 + (e.message() == null ? 0 : e.message().length()));

@@ -16,7 +16,7 @@ final class LinuxOs implements Os {
 
     /**
      * Loaded on the first signal sent, not before: JNR costs about 20 MB of RSS and 200 ms of
-     * class loading, which a process that only reads {@code /proc} (mcpctl, mcp-failsafe) never needs.
+     * class loading, which a process that only reads {@code /proc} (mcpctl) never needs.
      */
     private static final class Native {
         static final POSIX POSIX = POSIXFactory.getNativePOSIX();

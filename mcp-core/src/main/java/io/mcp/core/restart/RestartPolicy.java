@@ -5,8 +5,8 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * When to start a process again, for one process (a service, or the master or forker under
- * failsafe). Facts go in (started, start failed, exited); a {@link Decision} comes out. Pure:
+ * When to start a process again, for one service; mcp-failsafe follows the same rules, in C, for
+ * the master and the forker. Facts go in (started, start failed, exited); a {@link Decision} comes out. Pure:
  * time comes from the injected clock, nothing sleeps or schedules here.
  *
  * <p>A process that crashes after a stable run (up at least {@code resetAfter}) is started again
