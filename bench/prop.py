@@ -505,8 +505,9 @@ class Prop:
         n = self.cfg["sim_nodes"]
         d = os.path.join(self.dir, "sim")
         os.makedirs(d)
-        # Heap for 50 nodes' clients and caches; otherwise the master's flags (C1 only, serial GC).
-        p = popen(self.h, [self.java, "-XX:+UseSerialGC", "-Xss256k", "-XX:TieredStopAtLevel=1", "-Xmx512m",
+        # Heap for 50 nodes' clients and caches; otherwise the master's flags (C1 only and early, serial GC).
+        p = popen(self.h, [self.java, "-XX:+UseSerialGC", "-Xss256k", "-XX:TieredStopAtLevel=1",
+                           "-XX:CompileThresholdScaling=0.05", "-Xmx512m",
                            "-cp", self.sim_cp, "io.mcp.bench.PropSim", "sim", connect, d, str(n), SIM_CLUSTER, FILE],
                   os.path.join(self.dir, "sim.log"), pipe_out=True)
         try:
