@@ -10,6 +10,7 @@ import io.mcp.core.os.Os;
 import io.mcp.core.paths.NodePaths;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -63,6 +64,29 @@ class NodeAgentTest {
         NodeAgent.Result status = node.mcpctl("status", "--json");
         assertEquals(0, status.exit(), status.err());
         assertTrue(status.out().contains("mcp-forker"), status.out());
+    }
+
+    /**
+     * Each process's command line names it and no other MCP process (`pgrep -f mcp-master` finds
+     * the master alone), and the master and forker run with the lifeline and their class-data archive.
+     */
+    @Test
+    void eachProcessIsRecognisableInPsAsItselfOnly() throws Exception {
+        node = new NodeAgent(root);
+        node.up();
+        List<String> names = List.of(NodePaths.FAILSAFE, NodePaths.MASTER, NodePaths.FORKER);
+        for (String name : names) {
+            long pid = node.processPid(name).orElseThrow();
+            String cmdline = Files.readString(Path.of("/proc", Long.toString(pid), "cmdline")).replace('\0', ' ');
+            for (String other : names) {
+                assertEquals(other.equals(name), cmdline.contains(other), name + "'s command line: " + cmdline);
+            }
+            if (!name.equals(NodePaths.FAILSAFE)) {
+                assertTrue(cmdline.contains(" -Dmcp.lifeline=true "), cmdline);
+                assertTrue(cmdline.contains(" -XX:SharedArchiveFile=" + NodeAgent.HOME.resolve(name + "/target/"
+                        + name + ".jsa") + " "), cmdline);
+            }
+        }
     }
 
     @Test
