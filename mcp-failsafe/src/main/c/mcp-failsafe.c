@@ -177,6 +177,26 @@ static void log_line(const char *level, const char *fmt, ...) {
 static void deliver_alert(const char *json, size_t length);
 
 /*
+ * In a child just forked: runs ARGV in the node's root with IN as its stdin and OUT (unless -1)
+ * as its stdout and stderr, with the signal mask and dispositions a program expects. Returns
+ * only if it could not (errno says why).
+ */
+static void exec_in_root(char **argv, int in, int out) {
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    signal(SIGPIPE, SIG_DFL);
+    dup2(in, 0);
+    if (out >= 0) {
+        dup2(out, 1);
+        dup2(out, 2);
+    }
+    if (chdir(root) == 0) {
+        execvp(argv[0], argv);
+    }
+}
+
+/*
  * Appends one event to var/log/events.jsonl in one write in append mode, so that lines of the
  * MCP processes writing the same file never interleave. Alerts also go to the alert program.
  */
@@ -214,14 +234,7 @@ static void deliver_alert(const char *json, size_t length) {
     }
     pid_t pid = fork();
     if (pid == 0) {
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        signal(SIGPIPE, SIG_DFL);
-        dup2(in[0], 0);
-        if (chdir(root) == 0) {
-            execvp(alert_argv[0], alert_argv);
-        }
+        exec_in_root(alert_argv, in[0], -1);
         fprintf(stderr, "mcp-failsafe: cannot run %s: %s\n", alert_argv[0], strerror(errno));
         _exit(127);
     }
@@ -461,16 +474,7 @@ static bool spawn(struct child *c) {
     if (!error) {
         pid = fork();
         if (pid == 0) {
-            sigset_t none;
-            sigemptyset(&none);
-            sigprocmask(SIG_SETMASK, &none, NULL);
-            signal(SIGPIPE, SIG_DFL);
-            dup2(lifeline[0], 0);
-            dup2(out, 1);
-            dup2(out, 2);
-            if (chdir(root) == 0) {
-                execvp(c->argv[0], c->argv);
-            }
+            exec_in_root(c->argv, lifeline[0], out);
             int e = errno;
             ssize_t ignored = write(report[1], &e, sizeof e);
             (void) ignored;
