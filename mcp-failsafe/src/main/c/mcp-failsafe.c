@@ -47,8 +47,7 @@
 #define EXIT_ALREADY_RUNNING 3
 #define EXIT_CONFIG 78 /* Daemon.EXIT_CONFIG: a child cannot start as configured */
 
-#define MS 1LL
-#define SECOND (1000 * MS)
+#define SECOND 1000LL /* the clocks count milliseconds */
 #define MINUTE (60 * SECOND)
 /* RestartSpec's defaults, as for a service. */
 static const long long BACKOFF_INITIAL = 1 * SECOND;
@@ -73,7 +72,6 @@ struct child {
     long long due; /* in BACKOFF: when to start again */
     /* the restart policy (RestartPolicy's rules) */
     long long started_at;
-    bool running_since_start;
     bool quick_restart_used;
     int failures;
     /* the failing spell, for alerts */
@@ -90,7 +88,6 @@ static struct child children[4];
 static int child_count;
 static long long timescale = 1;
 static int signals_fd;
-static bool stopping;
 
 /* ---- time ---- */
 
@@ -257,20 +254,26 @@ static void transition(struct child *c, enum state to, const char *kind, const c
 
 /* ---- processes ---- */
 
+/* Reads a small file whole, NUL-terminated; its length, or -1. */
+static ssize_t read_small(const char *path, char *buf, size_t size) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd < 0 ? -1 : read(fd, buf, size - 1);
+    if (fd >= 0) {
+        close(fd);
+    }
+    if (n >= 0) {
+        buf[n] = '\0';
+    }
+    return n;
+}
+
 /* The start time (clock ticks since boot) of a live process, or -1 if there is none (or a zombie). */
 static long long start_time(pid_t pid) {
     char path[64], buf[1024];
     snprintf(path, sizeof path, "/proc/%d/stat", (int) pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
+    if (read_small(path, buf, sizeof buf) <= 0) {
         return -1;
     }
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0) {
-        return -1;
-    }
-    buf[n] = '\0';
     char *p = strrchr(buf, ')'); /* the name may hold anything, even ") " */
     char state;
     long long ticks;
@@ -285,15 +288,10 @@ static long long start_time(pid_t pid) {
 static bool is_named(pid_t pid, const char *name, char *argv0, size_t size) {
     char path[64], buf[4096];
     snprintf(path, sizeof path, "/proc/%d/cmdline", (int) pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
-    if (fd >= 0) {
-        close(fd);
-    }
+    ssize_t n = read_small(path, buf, sizeof buf);
     if (n <= 0) {
         return false;
     }
-    buf[n] = '\0';
     const char *base = strrchr(buf, '/');
     snprintf(argv0, size, "%.*s", (int) size - 1, base ? base + 1 : buf);
     for (ssize_t i = 0; i < n; i++) {
@@ -305,12 +303,7 @@ static bool is_named(pid_t pid, const char *name, char *argv0, size_t size) {
         return true;
     }
     snprintf(path, sizeof path, "/proc/%d/comm", (int) pid);
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
-    if (fd >= 0) {
-        close(fd);
-    }
-    if (n <= 0) {
+    if (read_small(path, buf, sizeof buf) <= 0) {
         return false;
     }
     buf[strcspn(buf, "\n")] = '\0';
@@ -320,15 +313,9 @@ static bool is_named(pid_t pid, const char *name, char *argv0, size_t size) {
 static pid_t read_pid_file(const char *name) {
     char path[PATH_MAX], buf[32];
     snprintf(path, sizeof path, "%s/var/run/%s.pid", root, name);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
-    if (fd >= 0) {
-        close(fd);
-    }
-    if (n <= 0) {
+    if (read_small(path, buf, sizeof buf) <= 0) {
         return -1;
     }
-    buf[n] = '\0';
     char *end;
     long pid = strtol(buf, &end, 10);
     return pid > 0 && pid < INT_MAX && (*end == '\n' || *end == '\0') ? (pid_t) pid : -1;
@@ -486,7 +473,8 @@ static bool spawn(struct child *c) {
             close(report[1]);
             report[1] = -1;
             int e;
-            if (read(report[0], &e, sizeof e) == (ssize_t) sizeof e) { /* end of file: it exec'd */
+            /* end of file: it exec'd; an errno: it could not */
+            if (read(report[0], &e, sizeof e) == (ssize_t) sizeof e) {
                 error = e;
                 waitpid(pid, NULL, 0);
             }
@@ -499,7 +487,6 @@ static bool spawn(struct child *c) {
         }
     }
     if (error) {
-        c->running_since_start = false;
         c->failures++;
         char reason[600];
         snprintf(reason, sizeof reason, "cannot start: cannot run %s: %s", c->argv[0], strerror(error));
@@ -514,7 +501,6 @@ static bool spawn(struct child *c) {
 /* The child's process runs: from now on its exit is watched. */
 static void started(struct child *c) {
     c->started_at = now();
-    c->running_since_start = true;
     iso_now(c->started_text, sizeof c->started_text);
     char reason[32];
     snprintf(reason, sizeof reason, "pid %d", (int) c->pid);
@@ -549,11 +535,10 @@ static void exited(struct child *c, int status) {
     long long at = now();
     end_failing_if_stable(c, at);
     /* RestartPolicy.exited: at once after a stable run or the first time, else the backoff */
-    if (c->running_since_start && at - c->started_at >= RESET_AFTER) {
+    if (at - c->started_at >= RESET_AFTER) {
         c->failures = 0;
         c->quick_restart_used = false;
     }
-    c->running_since_start = false;
     if (!c->quick_restart_used) {
         c->quick_restart_used = true;
         back_off(c, 0, why, "exited");
@@ -636,9 +621,8 @@ static void stop_child(struct child *c) {
     transition(c, STOPPED, "stopped", how);
 }
 
-/* Stops restarting, then stops the children in reverse order. */
+/* Stops the children in reverse order. */
 static void stop_all(void) {
-    stopping = true;
     for (int i = child_count - 1; i >= 0; i--) {
         stop_child(&children[i]);
     }
