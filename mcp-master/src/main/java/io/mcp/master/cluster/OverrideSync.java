@@ -12,6 +12,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -62,7 +63,7 @@ import org.apache.zookeeper.data.Stat;
  * states: the local file, the {@link Mlist} entry (the last state this node and the cluster
  * agreed on), and the znode. Only the local file differs from the entry: it is published with a
  * compare-and-set on the znode version. Only the znode differs: it is written locally (temporary
- * file, fsync, rename). Both differ with different content: the cluster wins, and the local
+ * file and rename). Both differ with different content: the cluster wins, and the local
  * content is kept in {@code var/conflicts/} with a {@code conflict} warning event. Because the
  * decision is by content against the mlist, a write that came from the cluster is never
  * published back, and a local publish is never applied again.
@@ -76,9 +77,12 @@ import org.apache.zookeeper.data.Stat;
  * against the version the mlist agreed on, without reading the znode first (ZooKeeper is read
  * only when that fails), and a change from the cluster is applied from the data the cache
  * already read, unless the mlist shows it stale (its {@code mzxid} is not newer than the one
- * agreed: a node's own publication, or an event overtaken). The mlist and the directory of a
- * written file are made durable right after, off the way from the znode to the written file and
- * its {@link WriteListener}.
+ * agreed: a node's own publication, or an event overtaken). A written file, its directory and
+ * then the mlist are made durable right after, off the way from the znode to the written file and
+ * its {@link WriteListener}: the mlist never records a write before the disk holds it. A file torn
+ * by a crash of the machine in that window differs from both the mlist and the znode, so the
+ * cluster wins and restores it (the torn content is kept aside as a conflict); it is never
+ * published, since the compare-and-set against the version the mlist agreed on fails.
  */
 public final class OverrideSync implements AutoCloseable {
     /** The largest file published: below ZooKeeper's default jute.maxbuffer of 1 MiB. */
@@ -134,6 +138,7 @@ public final class OverrideSync implements AutoCloseable {
     private volatile boolean inSync;
     private boolean flushQueued;
     private boolean mlistDirty;
+    private final Set<Path> filesToSync = new HashSet<>();
     private final Set<Path> dirsToSync = new HashSet<>();
 
     /** What a local file looked like when it was last hashed, to skip hashing when it did not change. */
@@ -783,8 +788,8 @@ public final class OverrideSync implements AutoCloseable {
 
     /**
      * The mlist changed: readers see it at once, the file is saved {@link #FLUSH_DELAY_MS} later
-     * (several agreements in a row are one save), after the directories of the files written
-     * meanwhile were synced, so that it never records a write the disk could lose. Until then it
+     * (several agreements in a row are one save), after the files written meanwhile and their
+     * directories were synced, so that it never records a write the disk could lose. Until then it
      * may lag behind: a reconcile after a crash finds the local file and the znode equal and
      * records their agreement again.
      */
@@ -809,12 +814,13 @@ public final class OverrideSync implements AutoCloseable {
 
     private void flush() {
         flushQueued = false;
+        // The content first, then the renames: the mlist saved next may then record them.
+        for (Path file : filesToSync) {
+            fsync(file);
+        }
+        filesToSync.clear();
         for (Path dir : dirsToSync) {
-            try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-                d.force(true); // the renames survive a crash
-            } catch (IOException e) {
-                LOG.log(Level.FINE, "cannot fsync " + dir, e);
-            }
+            fsync(dir);
         }
         dirsToSync.clear();
         if (mlistDirty) {
@@ -824,6 +830,17 @@ public final class OverrideSync implements AutoCloseable {
             } catch (IOException | RuntimeException e) {
                 LOG.log(Level.WARNING, "cannot save " + paths.mlist(), e);
             }
+        }
+    }
+
+    /** Makes a written file's content or a directory's entries durable; one deleted since has none to lose. */
+    private static void fsync(Path fileOrDir) {
+        try (FileChannel ch = FileChannel.open(fileOrDir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (NoSuchFileException gone) {
+            // deleted since
+        } catch (IOException e) {
+            LOG.log(Level.FINE, "cannot fsync " + fileOrDir, e);
         }
     }
 
@@ -938,25 +955,42 @@ public final class OverrideSync implements AutoCloseable {
     }
 
     /**
-     * Temporary file in the same directory, fsync, rename; the directory is synced by the next
-     * {@link #flush()}, before the mlist records the write. Returns the file's attributes as written.
+     * Temporary file, then rename; the file and its directory are synced by the next
+     * {@link #flush()}, before the mlist records the write, and not here: an fsync takes a
+     * millisecond of this disk, and every node applying the change would wait for it before its
+     * change action. Returns the file's attributes as written.
+     *
+     * <p>The temporary file is {@code var/override-sync.tmp} (one write at a time, on the sync
+     * thread), where no watch sees it being created, written and renamed away: the watches of
+     * {@code override/} (this class's and the change actions') see one rename into place. Where
+     * {@code var/} is another file system than the file, the temporary file is beside it instead.
      */
     private BasicFileAttributes writeAtomically(Path file, byte[] data) throws IOException {
         Path dir = file.getParent();
         Directories.ensure(dir);
-        Path tmp = dir.resolve("." + file.getFileName() + ".sync.tmp");
+        Path tmp = paths.varDir().resolve("override-sync.tmp");
+        try {
+            return writeAtomically(file, data, tmp);
+        } catch (AtomicMoveNotSupportedException otherFileSystem) {
+            Files.deleteIfExists(tmp);
+            return writeAtomically(file, data, dir.resolve("." + file.getFileName() + ".sync.tmp"));
+        }
+    }
+
+    private BasicFileAttributes writeAtomically(Path file, byte[] data, Path tmp) throws IOException {
+        Directories.ensure(tmp.getParent());
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             ByteBuffer b = ByteBuffer.wrap(data);
             while (b.hasRemaining()) {
                 ch.write(b);
             }
-            ch.force(true);
         }
         // Taken before the rename, which keeps them: a later write by anyone else changes them.
         BasicFileAttributes written = Files.readAttributes(tmp, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        dirsToSync.add(dir);
+        filesToSync.add(file);
+        dirsToSync.add(file.getParent());
         queueFlush();
         return written;
     }

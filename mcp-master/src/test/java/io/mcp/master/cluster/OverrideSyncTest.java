@@ -10,9 +10,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.mcp.core.event.Event;
 import io.mcp.core.event.EventLog;
+import io.mcp.core.os.FileWatch;
 import io.mcp.core.paths.NodePaths;
 import io.mcp.master.cluster.ClusterTesting.Events;
 import io.mcp.master.cluster.ClusterTesting.Resources;
@@ -218,6 +220,52 @@ class OverrideSyncTest {
         Node again = resources.add(new Node("2")).start();
         assertEquals(mzxid, again.sync.entry("dir/told.conf").mzxid, "kept in var/mlist.xml");
         assertEquals(1, told.size(), "only what was written from the cluster is told");
+    }
+
+    @Test
+    void aWriteFromTheClusterIsOneRenameIntoPlaceForTheWatchesOfOverride() throws Exception {
+        Node n1 = eventDriven("1");
+        Node n2 = eventDriven("2");
+        List<FileWatch.Event> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Path file = n2.file("renamed.conf").toAbsolutePath().normalize();
+        try (FileWatch watch = new FileWatch("test-watch", seen::addAll)) {
+            watch.watch(n2.paths.overrideDir());
+            byte[] content = bytes("one rename\n");
+            editorWrite(n1.file("renamed.conf"), content);
+            await("renamed.conf on node 2", () -> n2.has("renamed.conf", content));
+            await("its rename seen", () -> !seen.isEmpty());
+        }
+        assertEquals(List.of(new FileWatch.Event(FileWatch.Kind.MOVED_TO, file, false)), seen);
+    }
+
+    @Test
+    void aNodeWhoseVarIsOnAnotherFileSystemWritesBesideTheFile() throws Exception {
+        Path shm = Path.of("/dev/shm");
+        assumeTrue(Files.isDirectory(shm) && !Files.getFileStore(shm).equals(Files.getFileStore(tmp)),
+                "needs /dev/shm on another file system than " + tmp);
+        Path var = Files.createTempDirectory(shm, "mcp-var");
+        resources.add(() -> { // closed after the nodes
+            try (Stream<Path> all = Files.walk(var)) {
+                for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        });
+        Files.createDirectories(tmp.resolve("node2"));
+        Files.createSymbolicLink(tmp.resolve("node2").resolve("var"), var);
+        Node n1 = eventDriven("1");
+        Node n2 = eventDriven("2");
+        byte[] content = bytes("across file systems\n");
+        editorWrite(n1.file("far.conf"), content);
+        await("far.conf on node 2", () -> n2.has("far.conf", content));
+        assertEquals(List.of(n2.file("far.conf")), listTree(n2.paths.overrideDir()), "no temporary file left");
+        assertFalse(Files.exists(var.resolve("override-sync.tmp")));
+    }
+
+    private static List<Path> listTree(Path dir) throws IOException {
+        try (Stream<Path> all = Files.walk(dir)) {
+            return all.filter(Files::isRegularFile).toList();
+        }
     }
 
     @Test
