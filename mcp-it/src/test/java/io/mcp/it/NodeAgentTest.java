@@ -71,7 +71,7 @@ class NodeAgentTest {
      * the master alone), and the master and forker run with the lifeline and their class-data archive.
      */
     @Test
-    void eachProcessIsRecognisableInPsAsItselfOnly() throws Exception {
+    void eachProcessIsRecognisableInPsAsItselfOnlyAndRunsWithItsFlags() throws Exception {
         node = new NodeAgent(root);
         node.up();
         List<String> names = List.of(NodePaths.FAILSAFE, NodePaths.MASTER, NodePaths.FORKER);
@@ -85,6 +85,10 @@ class NodeAgentTest {
                 assertTrue(cmdline.contains(" -Dmcp.lifeline=true "), cmdline);
                 assertTrue(cmdline.contains(" -XX:SharedArchiveFile=" + NodeAgent.HOME.resolve(name + "/target/"
                         + name + ".jsa") + " "), cmdline);
+                // No performance counters: their sampling was a fifth of an idle master's CPU.
+                Path counters = Path.of(System.getProperty("java.io.tmpdir"),
+                        "hsperfdata_" + System.getProperty("user.name"), Long.toString(pid));
+                assertFalse(Files.exists(counters), name + " keeps " + counters);
             }
         }
     }
