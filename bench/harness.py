@@ -50,6 +50,7 @@ CFG = {
     "scale_services": env_int("BENCH_SCALE_SERVICES", 1000),
     "idle_cpu_s": env_float("BENCH_IDLE_CPU_S", 30.0),
     "pass_watch_s": env_float("BENCH_PASS_WATCH_S", 11.0),
+    "idle_settled_after_s": env_float("BENCH_IDLE_SETTLED_AFTER_S", 60.0),  # the second idle window's start
     "supervisors": os.environ.get("BENCH_SUPERVISORS", "mcp,supervisord,runit,s6,daemontools").split(","),
     "zk_writes": env_int("BENCH_ZK_WRITES", 200),    # ZooKeeper floor: writes seen by one watcher
     "zk_writes50": env_int("BENCH_ZK_WRITES50", 50),  # ... and by 50 watchers
@@ -712,6 +713,7 @@ class Harness:
         r = {"services": n}
         try:
             t, _ = self.start(sup)
+            all_running = time.monotonic()
             r["start_to_all_running_s"] = round(t, 3)
             log("mcp: %d services running %.3f s after launch" % (n, t))
             time.sleep(CFG["settle_s"])
@@ -731,6 +733,18 @@ class Harness:
                 r["footprint_1000"]["rss_kb"] += rs
                 r["footprint_1000"]["pss_kb"] += ps
             r["passes"] = self.watch_passes(master)
+            # The same window again once the JIT has compiled what the periodic work calls (master and
+            # forker compile a method after 10 calls, so the first minute still compiles): the figure
+            # above is the one judged; this one says what an idle master costs for good.
+            time.sleep(max(0.0, all_running + CFG["idle_settled_after_s"] - time.monotonic()))
+            before = {k: proc_stat(p)[3] for k, p in pids.items()}
+            t0 = time.monotonic()
+            time.sleep(CFG["idle_cpu_s"])
+            el = time.monotonic() - t0
+            after = {k: proc_stat(p)[3] for k, p in pids.items()}
+            r["idle_settled"] = {"after_s": CFG["idle_settled_after_s"], "window_s": round(el, 1),
+                                 "cpu_pct_of_core": {k: round((after[k] - before[k]) / CLK_TCK / el * 100, 2)
+                                                     for k in pids}}
             log("mcp scale: %s" % r)
         finally:
             sup.stop()
@@ -1005,6 +1019,12 @@ def report(doc, total_s=None):
             ["%.2f %% (forker %.2f %%, failsafe %.2f %%)" % (cpu, sc["idle_cpu_pct_of_core"]["mcp-forker"],
                                                          sc["idle_cpu_pct_of_core"]["mcp-failsafe"])] + ["—"] * 4,
             "< 1 %", verdict(cpu < TARGETS["idle_cpu_pct"], "%.2f %%" % cpu))
+        st = sc.get("idle_settled")
+        if st:
+            c = st["cpu_pct_of_core"]
+            row("6. … the same, from %.0f s after all run (the first minute compiles), %% of one core over %.0f s" % (st["after_s"], st["window_s"]),
+                ["%.2f %% (forker %.2f %%, failsafe %.2f %%)" % (c["mcp-master"], c["mcp-forker"], c["mcp-failsafe"])]
+                + ["—"] * 4, "", "")
         ps = sc.get("passes", {})
         if ps.get("n"):
             row("6. Scale, %d services: one periodic reconcile pass (every 5 s), wall / CPU ms p50 (passes)" % n,
