@@ -15,7 +15,7 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
+import java.util.TreeMap;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -41,8 +41,7 @@ public final class ServiceCatalog {
 
     /** What a file looked like when last read: a change of any of these means read it again. */
     private record Stamp(Object key, long modifiedNanos, long size) {
-        static Stamp of(Path file) throws IOException {
-            BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+        static Stamp of(BasicFileAttributes a) {
             return new Stamp(a.fileKey(), a.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS), a.size());
         }
     }
@@ -68,7 +67,7 @@ public final class ServiceCatalog {
     }
 
     private void scanDefinitions() {
-        Set<Path> present = xmlFiles(paths.servicesDir());
+        Map<Path, Stamp> present = xmlFiles(paths.servicesDir());
         Map<String, Path> owners = new HashMap<>();
         definitions.forEach((f, k) -> {
             if (k.service != null) {
@@ -76,7 +75,7 @@ public final class ServiceCatalog {
             }
         });
         for (Path f : new HashSet<>(definitions.keySet())) {
-            if (!present.contains(f)) {
+            if (!present.containsKey(f)) {
                 String service = definitions.remove(f).service;
                 if (service != null && f.equals(owners.get(service))) {
                     owners.remove(service);
@@ -84,13 +83,9 @@ public final class ServiceCatalog {
                 }
             }
         }
-        for (Path f : present.stream().sorted().toList()) {
-            Stamp stamp;
-            try {
-                stamp = Stamp.of(f);
-            } catch (IOException e) {
-                continue; // removed while scanning: the next scan sees it gone
-            }
+        for (Map.Entry<Path, Stamp> file : present.entrySet()) {
+            Path f = file.getKey();
+            Stamp stamp = file.getValue();
             Known before = definitions.get(f);
             if (before != null && before.stamp.equals(stamp)) {
                 continue;
@@ -122,22 +117,20 @@ public final class ServiceCatalog {
     }
 
     private void scanOverrides() {
-        Set<Path> present = xmlFiles(paths.serviceOverridesDir());
+        Map<Path, Stamp> present = xmlFiles(paths.serviceOverridesDir());
         for (Path f : new HashSet<>(overrideFiles.keySet())) {
-            if (!present.contains(f)) {
+            if (!present.containsKey(f)) {
                 overrideFiles.remove(f);
                 listener.enableOverride(baseName(f), Optional.empty());
             }
         }
-        for (Path f : present) {
+        for (Map.Entry<Path, Stamp> file : present.entrySet()) {
+            Path f = file.getKey();
             try {
-                Stamp stamp = Stamp.of(f);
-                if (Objects.equals(overrideFiles.put(f, stamp), stamp)) {
+                if (Objects.equals(overrideFiles.put(f, file.getValue()), file.getValue())) {
                     continue;
                 }
                 listener.enableOverride(baseName(f), overrides.enabled(baseName(f)));
-            } catch (IOException e) {
-                overrideFiles.remove(f);
             } catch (XmlException e) {
                 LOG.warning("ignoring override " + e.getMessage());
                 listener.enableOverride(baseName(f), Optional.empty());
@@ -145,16 +138,30 @@ public final class ServiceCatalog {
         }
     }
 
-    private static Set<Path> xmlFiles(Path dir) {
-        Set<Path> files = new HashSet<>();
+    /**
+     * The regular {@code *.xml} files of a directory in name order, each with its stamp from one
+     * stat: with 1,000 services, listing and stat-ing this directory is three quarters of an idle
+     * master's periodic pass.
+     */
+    private static Map<Path, Stamp> xmlFiles(Path dir) {
+        Map<Path, Stamp> files = new TreeMap<>();
         if (!Files.isDirectory(dir)) {
             return files;
         }
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.xml")) {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path f : ds) {
+                String name = f.getFileName().toString();
                 // editors' and our own temporary files start with a dot
-                if (!f.getFileName().toString().startsWith(".") && Files.isRegularFile(f)) {
-                    files.add(f);
+                if (!name.endsWith(".xml") || name.startsWith(".")) {
+                    continue;
+                }
+                try {
+                    BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class);
+                    if (a.isRegularFile()) {
+                        files.put(f, Stamp.of(a));
+                    }
+                } catch (IOException gone) {
+                    // removed while listing: it is gone for this scan too
                 }
             }
         } catch (IOException e) {
