@@ -188,8 +188,9 @@ class ClusterNodeTest {
         n1.awaitQuiet(WAIT);
         e1.expectNone();
 
-        raw.delete().forPath(two);
+        // Before the delete: ZooKeeper tells the watchers before it answers the deleting client.
         long gone = System.nanoTime();
+        raw.delete().forPath(two);
         Event out = e1.expect(false);
         assertTrue(out.atNanos() - gone >= ClusterNode.MEMBER_SETTLE.toNanos(),
                 "out of quorum after " + (out.atNanos() - gone) / 1_000_000 + " ms");
