@@ -68,7 +68,8 @@ class NodeAgentTest {
 
     /**
      * Each process's command line names it and no other MCP process (`pgrep -f mcp-master` finds
-     * the master alone), and the master and forker run with the lifeline and their class-data archive.
+     * the master alone), and the master and forker run with the lifeline and their class-data archive,
+     * and without performance counters.
      */
     @Test
     void eachProcessIsRecognisableInPsAsItselfOnlyAndRunsWithItsFlags() throws Exception {
@@ -85,7 +86,7 @@ class NodeAgentTest {
                 assertTrue(cmdline.contains(" -Dmcp.lifeline=true "), cmdline);
                 assertTrue(cmdline.contains(" -XX:SharedArchiveFile=" + NodeAgent.HOME.resolve(name + "/target/"
                         + name + ".jsa") + " "), cmdline);
-                // No performance counters: their sampling was a fifth of an idle master's CPU.
+                // Their sampling was a fifth of an idle master's CPU.
                 Path counters = Path.of(System.getProperty("java.io.tmpdir"),
                         "hsperfdata_" + System.getProperty("user.name"), Long.toString(pid));
                 assertFalse(Files.exists(counters), name + " keeps " + counters);
