@@ -90,6 +90,16 @@ def read(path, mode="r"):
         return None
 
 
+def idle_cpu(pids):
+    """The CPU each of {name: pid} uses over BENCH_IDLE_CPU_S, in % of one core; and the window, s."""
+    before = {k: proc_stat(p)[3] for k, p in pids.items()}
+    t0 = time.monotonic()
+    time.sleep(CFG["idle_cpu_s"])
+    el = time.monotonic() - t0
+    after = {k: proc_stat(p)[3] for k, p in pids.items()}
+    return round(el, 1), {k: round((after[k] - before[k]) / CLK_TCK / el * 100, 2) for k in pids}
+
+
 def proc_stat(pid):
     """(comm, state, ppid, utime+stime ticks, starttime) or None."""
     s = read("/proc/%d/stat" % pid)
@@ -720,13 +730,7 @@ class Harness:
             master = sup.pid_of("mcp-master")
             pids = {"mcp-master": master, "mcp-forker": sup.pid_of("mcp-forker"),
                     "mcp-failsafe": sup.pid_of("mcp-failsafe")}
-            before = {k: proc_stat(p)[3] for k, p in pids.items()}
-            t0 = time.monotonic()
-            time.sleep(CFG["idle_cpu_s"])
-            el = time.monotonic() - t0
-            after = {k: proc_stat(p)[3] for k, p in pids.items()}
-            r["idle_window_s"] = round(el, 1)
-            r["idle_cpu_pct_of_core"] = {k: round((after[k] - before[k]) / CLK_TCK / el * 100, 2) for k in pids}
+            r["idle_window_s"], r["idle_cpu_pct_of_core"] = idle_cpu(pids)
             r["footprint_1000"] = {"rss_kb": 0, "pss_kb": 0}
             for p in pids.values():
                 rs, ps = smaps_rollup(p)
@@ -737,14 +741,8 @@ class Harness:
             # forker compile a method after 10 calls, so the first minute still compiles): the figure
             # above is the one judged; this one says what an idle master costs for good.
             time.sleep(max(0.0, all_running + CFG["idle_settled_after_s"] - time.monotonic()))
-            before = {k: proc_stat(p)[3] for k, p in pids.items()}
-            t0 = time.monotonic()
-            time.sleep(CFG["idle_cpu_s"])
-            el = time.monotonic() - t0
-            after = {k: proc_stat(p)[3] for k, p in pids.items()}
-            r["idle_settled"] = {"after_s": CFG["idle_settled_after_s"], "window_s": round(el, 1),
-                                 "cpu_pct_of_core": {k: round((after[k] - before[k]) / CLK_TCK / el * 100, 2)
-                                                     for k in pids}}
+            window, cpu = idle_cpu(pids)
+            r["idle_settled"] = {"after_s": CFG["idle_settled_after_s"], "window_s": window, "cpu_pct_of_core": cpu}
             log("mcp scale: %s" % r)
         finally:
             sup.stop()

@@ -736,6 +736,9 @@ static int read_spec(const char *file) {
         return usage("out of memory");
     }
     char **words = calloc(size + 1, sizeof *words);
+    if (!words) {
+        return usage("out of memory");
+    }
     int count = 0;
     for (size_t at = 0; at < size; at += strlen(text + at) + 1) {
         if (memchr(text + at, '\0', size - at) == NULL) {

@@ -27,7 +27,12 @@ public final class AlertMain {
 
     public static void main(String[] args) throws IOException {
         Daemon.logOneLinePerRecord();
-        NodePaths paths = new NodePaths(Path.of(System.getProperty("mcp.root")));
+        String root = System.getProperty("mcp.root");
+        if (root == null) {
+            System.err.println("mcp-alert: -Dmcp.root=DIR is required (bin/mcp up passes it)");
+            System.exit(2);
+        }
+        NodePaths paths = new NodePaths(Path.of(root));
         String line = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
         if (line == null) {
             System.err.println("mcp-alert: no alert on stdin");
