@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
@@ -53,8 +54,9 @@ import org.apache.zookeeper.data.Stat;
  * (or is still gone, for a deletion). A newer change by another node is left to that node, whose
  * update necessarily comes later, so an entry never goes back to an older version. After every
  * full reconcile ({@link PublishListener#reconciled()}) the whole master mlist is compared with the
- * override znodes and repaired, which covers a node that published and crashed before its update.
- * The lock is taken only when something must change.
+ * override znodes and repaired, which covers a node that published and crashed before its update;
+ * a repair takes the lock only when it finds something to change. The master mlist last read or
+ * written is kept with its bytes, so that reading the same bytes again does not parse them again.
  *
  * <p>What is read from ZooKeeper is bounded ({@link #MAX_BYTES}) and every path in it is checked as
  * {@link ZkLayout} checks override names; a refused entry is dropped.
@@ -92,6 +94,10 @@ public final class MasterMlist implements PublishListener, AutoCloseable {
     private record Truth(String md5, int revision) {
     }
 
+    /** A master mlist's bytes and their entries. */
+    private record Parsed(byte[] data, Map<String, Mlist.Entry> entries) {
+    }
+
     private final ClusterNode node;
     private final CuratorFramework client;
     private final ZkLayout layout;
@@ -102,6 +108,8 @@ public final class MasterMlist implements PublishListener, AutoCloseable {
     private final ScheduledExecutorService thread;
     private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
     private final AtomicLong writes = new AtomicLong();
+    /** The last master mlist parsed or written: mostly what is read next, which then is not parsed again. */
+    private volatile Parsed last = new Parsed(new byte[0], Map.of());
 
     // Guarded by this.
     private final Map<String, Pending> pending = new TreeMap<>();
@@ -235,9 +243,9 @@ public final class MasterMlist implements PublishListener, AutoCloseable {
         if (!client.getZookeeperClient().isConnected()) {
             return false;
         }
-        // A look without the lock first: most of the time there is nothing to change.
-        Snapshot seen = readSnapshot();
-        if (merge(seen.entries(), batch, repair) == null) {
+        // A repair looks without the lock first: most of the time it finds nothing to change. This
+        // node's own publications change the master mlist but when another node changed them since.
+        if (repair && merge(readSnapshot().entries(), batch, true) == null) {
             return true;
         }
         if (!lock.acquire(LOCK_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -349,7 +357,7 @@ public final class MasterMlist implements PublishListener, AutoCloseable {
         } catch (KeeperException.NoNodeException e) {
             return new Snapshot(Map.of(), -1);
         }
-        return new Snapshot(parse(data), stat.getVersion());
+        return new Snapshot(entries(data), stat.getVersion());
     }
 
     /** False when the version moved (or the znode appeared) since it was read. */
@@ -365,6 +373,7 @@ public final class MasterMlist implements PublishListener, AutoCloseable {
             } else {
                 client.setData().withVersion(version).forPath(layout.mlistPath(), data);
             }
+            last = new Parsed(data, Collections.unmodifiableMap(new TreeMap<>(entries)));
             LOG.fine("master mlist written: " + entries.size() + " entries");
             return true;
         } catch (KeeperException.BadVersionException | KeeperException.NodeExistsException
@@ -395,7 +404,7 @@ public final class MasterMlist implements PublishListener, AutoCloseable {
             if (code != KeeperException.Code.OK) {
                 throw new UnavailableException("reading it failed: " + code.name().toLowerCase());
             }
-            return new Snapshot(parse(event.getData()), event.getStat().getVersion());
+            return new Snapshot(entries(event.getData()), event.getStat().getVersion());
         } catch (TimeoutException e) {
             throw new UnavailableException("ZooKeeper did not answer within " + timeout.toMillis() + " ms");
         } catch (InterruptedException e) {
@@ -411,6 +420,17 @@ public final class MasterMlist implements PublishListener, AutoCloseable {
     }
 
     // ---- the document ----
+
+    /** {@link #parse} of {@code data}, unless it is what was last parsed or written. */
+    private Map<String, Mlist.Entry> entries(byte[] data) {
+        byte[] bytes = data == null ? new byte[0] : data;
+        Parsed p = last;
+        if (!Arrays.equals(p.data(), bytes)) {
+            p = new Parsed(bytes, parse(bytes));
+            last = p;
+        }
+        return p.entries();
+    }
 
     /** The entries of a master mlist read from ZooKeeper; what is refused is dropped with a warning. */
     Map<String, Mlist.Entry> parse(byte[] data) {
