@@ -109,6 +109,7 @@ public final class OverrideSync implements AutoCloseable {
     private final String nodeId;
     private final EventLog events;
     private final Clock clock;
+    private final Consumer<Path> durable;
     private final CuratorCache cache;
     private final ScheduledExecutorService thread;
     private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
@@ -177,6 +178,13 @@ public final class OverrideSync implements AutoCloseable {
 
     /** For tests: with another interval of the periodic pass, to tell it apart from file events. */
     OverrideSync(NodePaths paths, ClusterNode node, EventLog events, Clock clock, long periodicMs) {
+        this(paths, node, events, clock, periodicMs, OverrideSync::fsync);
+    }
+
+    /** @param durable makes a written file or a directory durable (tests see the order of these calls) */
+    OverrideSync(NodePaths paths, ClusterNode node, EventLog events, Clock clock, long periodicMs,
+            Consumer<Path> durable) {
+        this.durable = durable;
         this.periodicMs = periodicMs;
         this.paths = paths;
         this.root = paths.overrideDir().toAbsolutePath().normalize(); // so that fileOf's containment check holds
@@ -816,11 +824,11 @@ public final class OverrideSync implements AutoCloseable {
         flushQueued = false;
         // The content first, then the renames: the mlist saved next may then record them.
         for (Path file : filesToSync) {
-            fsync(file);
+            durable.accept(file);
         }
         filesToSync.clear();
         for (Path dir : dirsToSync) {
-            fsync(dir);
+            durable.accept(dir);
         }
         dirsToSync.clear();
         if (mlistDirty) {
@@ -834,7 +842,7 @@ public final class OverrideSync implements AutoCloseable {
     }
 
     /** Makes a written file's content or a directory's entries durable; one deleted since has none to lose. */
-    private static void fsync(Path fileOrDir) {
+    static void fsync(Path fileOrDir) {
         try (FileChannel ch = FileChannel.open(fileOrDir, StandardOpenOption.READ)) {
             ch.force(true);
         } catch (NoSuchFileException gone) {

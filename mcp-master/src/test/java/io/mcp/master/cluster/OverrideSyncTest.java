@@ -53,6 +53,8 @@ class OverrideSyncTest {
         /** The periodic pass; an hour where a test must see that file events alone suffice. */
         long periodicMs = OverrideSync.PERIODIC_MS;
         OverrideSync.WriteListener writeListener;
+        /** Makes a written file or directory durable; null: OverrideSync's own. */
+        java.util.function.Consumer<Path> durable;
         ClusterNode cluster;
         OverrideSync sync;
 
@@ -66,7 +68,8 @@ class OverrideSyncTest {
             String connect = server.getConnectString();
             cluster = new ClusterNode(config(id, THREE, connect), connect, new Events(id));
             cluster.start();
-            sync = new OverrideSync(paths, cluster, events, Clock.systemUTC(), periodicMs);
+            sync = durable == null ? new OverrideSync(paths, cluster, events, Clock.systemUTC(), periodicMs)
+                    : new OverrideSync(paths, cluster, events, Clock.systemUTC(), periodicMs, durable);
             if (writeListener != null) {
                 sync.setWriteListener(writeListener);
             }
@@ -260,6 +263,32 @@ class OverrideSyncTest {
         await("far.conf on node 2", () -> n2.has("far.conf", content));
         assertEquals(List.of(n2.file("far.conf")), listTree(n2.paths.overrideDir()), "no temporary file left");
         assertFalse(Files.exists(var.resolve("override-sync.tmp")));
+    }
+
+    @Test
+    void aFileWrittenFromTheClusterAndItsDirectoryAreDurableBeforeTheMlistRecordsIt() throws Exception {
+        Node n1 = eventDriven("1");
+        Node n2 = resources.add(new Node("2"));
+        n2.periodicMs = 3_600_000;
+        List<String> made = new java.util.concurrent.CopyOnWriteArrayList<>();
+        n2.durable = p -> {
+            made.add(p + (mlistRecords(n2, "durable.conf") ? " (the mlist already records it)" : ""));
+            OverrideSync.fsync(p);
+        };
+        n2.start();
+        byte[] content = bytes("durable\n");
+        editorWrite(n1.file("durable.conf"), content);
+        await("var/mlist.xml on node 2 records durable.conf", () -> mlistRecords(n2, "durable.conf"));
+        Path file = n2.file("durable.conf").toAbsolutePath().normalize();
+        assertEquals(List.of(file.toString(), file.getParent().toString()), made);
+    }
+
+    private static boolean mlistRecords(Node n, String rel) {
+        try {
+            return Files.readString(n.paths.mlist()).contains("\"" + rel + "\"");
+        } catch (IOException notYet) {
+            return false;
+        }
     }
 
     private static List<Path> listTree(Path dir) throws IOException {
