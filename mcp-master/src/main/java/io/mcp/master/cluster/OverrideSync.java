@@ -48,11 +48,11 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.stream.Stream;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.recipes.cache.ChildData;
-import org.apache.curator.framework.recipes.cache.CuratorCache;
-import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
+import org.apache.curator.framework.api.CuratorEvent;
+import org.apache.curator.framework.recipes.watch.PersistentWatcher;
 import org.apache.curator.framework.state.ConnectionState;
 import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.WatchedEvent;
 import org.apache.zookeeper.data.Stat;
 
 /**
@@ -69,15 +69,16 @@ import org.apache.zookeeper.data.Stat;
  * published back, and a local publish is never applied again.
  *
  * <p>Triggers: local file events (a file renamed into place, closed after writing, or deleted at
- * once; one being written once it has been quiet for a moment), a periodic local pass, the
- * znodes' cache, and every (re)connection, which reconciles every file ({@link #inSync()} turns
- * true when that finished). Files whose names start with {@code .} are temporary and ignored.
+ * once; one being written once it has been quiet for a moment), a periodic local pass, a
+ * persistent recursive watch of the znodes, and every (re)connection, once that watch is set
+ * again, which reconciles every file ({@link #inSync()} turns true when that finished). Files
+ * whose names start with {@code .} are temporary and ignored.
  *
  * <p>One ZooKeeper round trip per hop: a local change is published with a compare-and-set
  * against the version the mlist agreed on, without reading the znode first (ZooKeeper is read
- * only when that fails), and a change from the cluster is applied from the data the cache
- * already read, unless the mlist shows it stale (its {@code mzxid} is not newer than the one
- * agreed: a node's own publication, or an event overtaken). A written file, its directory and
+ * only when that fails), and a change from the cluster is read once, as its event comes, and
+ * applied from what was read, unless the mlist shows it stale (its {@code mzxid} is not newer
+ * than the one agreed: a node's own publication, or an event overtaken). A written file, its directory and
  * then the mlist are made durable right after, off the way from the znode to the written file and
  * its {@link WriteListener}: the mlist never records a write before the disk holds it. A file torn
  * by a crash of the machine in that window differs from both the mlist and the znode, so the
@@ -110,7 +111,7 @@ public final class OverrideSync implements AutoCloseable {
     private final EventLog events;
     private final Clock clock;
     private final Consumer<Path> durable;
-    private final CuratorCache cache;
+    private final PersistentWatcher znodeWatch;
     private final ScheduledExecutorService thread;
     private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
     private final AtomicBoolean passQueued = new AtomicBoolean();
@@ -194,9 +195,7 @@ public final class OverrideSync implements AutoCloseable {
         this.nodeId = node.config().nodeId();
         this.events = events;
         this.clock = clock;
-        this.cache = CuratorCache.builder(client, layout.overridesPath())
-                .withExceptionHandler(e -> LOG.log(Level.FINE, "reading overrides failed", e))
-                .build();
+        this.znodeWatch = new PersistentWatcher(client, layout.overridesPath(), true);
         this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "override-sync");
             t.setDaemon(true);
@@ -257,15 +256,9 @@ public final class OverrideSync implements AutoCloseable {
         loadMlist();
         watch = new TreeWatch(root, this::localEvents);
         client.getConnectionStateListenable().addListener(connectionListener, thread);
-        cache.listenable().addListener(this::remoteEvent, thread);
-        cache.start();
-        // The client may have connected before we listened: then no CONNECTED comes for us.
-        onThread(() -> {
-            if (!connected && client.getZookeeperClient().isConnected()) {
-                connected = true;
-                reconcileAll();
-            }
-        });
+        znodeWatch.getListenable().addListener(this::znodeEvent);
+        znodeWatch.getResetListenable().addListener(this::watchInPlace, thread);
+        znodeWatch.start();
         thread.scheduleWithFixedDelay(() -> guarded(this::localPass), periodicMs, periodicMs, TimeUnit.MILLISECONDS);
     }
 
@@ -276,7 +269,7 @@ public final class OverrideSync implements AutoCloseable {
             return;
         }
         if (previous == State.STARTED) {
-            cache.close();
+            znodeWatch.close();
             client.getConnectionStateListenable().removeListener(connectionListener);
             watch.close();
         }
@@ -437,37 +430,71 @@ public final class OverrideSync implements AutoCloseable {
             return;
         }
         connected = newState.isConnected() && newState != ConnectionState.READ_ONLY;
-        if (connected) {
-            reconcileAll(); // catch up with whatever happened while we were away
-        } else {
+        if (!connected) {
             setInSync(false);
+        }
+        // Connected: the watch of the znodes is set again, and then everything is reconciled.
+    }
+
+    /**
+     * The watch of the znodes was set, at the start and after every (re)connection: every file is
+     * reconciled, which catches up with whatever changed before the watch was in place. Once in
+     * sync, a second setting of the watch without a disconnection between (the start sees two)
+     * has nothing to catch up with.
+     */
+    private void watchInPlace() {
+        if (state.get() != State.STARTED || !client.getZookeeperClient().isConnected() || inSync) {
+            return; // the next connection sets the watch again
+        }
+        connected = true;
+        reconcileAll();
+    }
+
+    /**
+     * On the ZooKeeper client's event thread, which must not block: a znode under the overrides was
+     * created, changed or deleted. A created or changed one is read at once, in the background, and
+     * what was read goes to the sync thread; a deletion goes there as it is.
+     */
+    private void znodeEvent(WatchedEvent event) {
+        if (state.get() != State.STARTED) {
+            return;
+        }
+        String path = event.getPath();
+        switch (event.getType()) {
+            case NodeCreated, NodeDataChanged -> {
+                try {
+                    client.getData().inBackground((c, read) -> onThread(() -> remoteRead(path, read))).forPath(path);
+                } catch (Exception e) {
+                    LOG.log(Level.FINE, "cannot read " + path + "; the reconcile on reconnection will", e);
+                }
+            }
+            case NodeDeleted -> onThread(() -> remoteRead(path, null));
+            default -> { }
         }
     }
 
-    private void remoteEvent(CuratorCacheListener.Type type, ChildData before, ChildData after) {
-        if (state.get() != State.STARTED || !connected) {
-            return;
+    /** A znode as read after its event (null: deleted). */
+    private void remoteRead(String path, CuratorEvent read) {
+        if (!connected) {
+            return; // the reconcile on reconnection covers it
         }
-        ChildData data = after != null ? after : before;
-        String name = ZkLayout.childName(layout.overridesPath(), data.getPath());
-        if (name == null) {
-            return;
-        }
-        String rel = decode(name);
+        String name = ZkLayout.childName(layout.overridesPath(), path);
+        String rel = name == null ? null : decode(name);
         if (rel == null) {
             return;
         }
-        Stat stat = after == null ? null : after.getStat();
         Mlist.Entry entry = mlist.get(rel);
-        if (stat == null || (entry != null && entry.mzxid == null)) {
-            // A deletion, or no zxid to order the event by: ZooKeeper is read, so a stale event changes nothing.
+        if (read == null || read.getResultCode() != KeeperException.Code.OK.intValue()
+                || (entry != null && entry.mzxid == null)) {
+            // Deleted, not read, or no zxid to order the event by: ZooKeeper is read, so a stale event changes nothing.
             reconcileOne(rel, READ);
             return;
         }
+        Stat stat = read.getStat();
         if (entry != null && stat.getMzxid() <= entry.mzxid) {
             return; // what this node agreed on already (its own publication), or older: nothing new
         }
-        byte[] bytes = after.getData() == null ? new byte[0] : after.getData();
+        byte[] bytes = read.getData() == null ? new byte[0] : read.getData();
         reconcileOne(rel, new Remote(bytes, stat.getVersion(), md5(bytes), stat.getMzxid()));
     }
 
@@ -590,8 +617,8 @@ public final class OverrideSync implements AutoCloseable {
     }
 
     /**
-     * Brings one file into agreement with the cluster, starting from {@code known} (what the cache
-     * read, or what the mlist agreed on; {@link #READ} to read it). Returns false when ZooKeeper
+     * Brings one file into agreement with the cluster, starting from {@code known} (what was read
+     * after an event, or what the mlist agreed on; {@link #READ} to read it). Returns false when ZooKeeper
      * could not be reached: the reconcile on reconnection takes over.
      */
     private boolean reconcileOne(String rel, Remote known) {

@@ -595,6 +595,10 @@ class OverrideSyncTest {
         for (Node n : List.of(n1, n3)) {
             await("the change after expiry on node " + n.id, () -> n.has("services.d/e.xml", after));
         }
+        byte[] fromNode3 = bytes("from node 3 after node 2's expiry");
+        write(n3.file("services.d/e.xml"), fromNode3);
+        await("node 3's change on node 2, watching again in its new session",
+                () -> n2.has("services.d/e.xml", fromNode3));
     }
 
     @Test
