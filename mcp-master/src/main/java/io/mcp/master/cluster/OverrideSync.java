@@ -443,7 +443,10 @@ public final class OverrideSync implements AutoCloseable {
      * has nothing to catch up with.
      */
     private void watchInPlace() {
-        if (state.get() != State.STARTED || !client.getZookeeperClient().isConnected() || inSync) {
+        if (state.get() != State.STARTED || inSync) {
+            return;
+        }
+        if (!client.getZookeeperClient().isConnected()) {
             return; // the next connection sets the watch again
         }
         connected = true;

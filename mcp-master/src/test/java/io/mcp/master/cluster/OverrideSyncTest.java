@@ -68,8 +68,8 @@ class OverrideSyncTest {
             String connect = server.getConnectString();
             cluster = new ClusterNode(config(id, THREE, connect), connect, new Events(id));
             cluster.start();
-            sync = durable == null ? new OverrideSync(paths, cluster, events, Clock.systemUTC(), periodicMs)
-                    : new OverrideSync(paths, cluster, events, Clock.systemUTC(), periodicMs, durable);
+            sync = new OverrideSync(paths, cluster, events, Clock.systemUTC(), periodicMs,
+                    durable == null ? OverrideSync::fsync : durable);
             if (writeListener != null) {
                 sync.setWriteListener(writeListener);
             }
@@ -182,13 +182,7 @@ class OverrideSyncTest {
         assertNotNull(e);
         assertEquals(ClusterTesting.CLUSTER, e.cluster);
         assertEquals(0, e.revision);
-        await("var/mlist.xml saved on node 2", () -> {
-            try {
-                return Files.readString(n2.paths.mlist()).contains("settings.xml");
-            } catch (IOException notYet) {
-                return false;
-            }
-        });
+        await("var/mlist.xml saved on node 2", () -> mlistRecords(n2, "settings.xml"));
     }
 
     /** What a write listener was told. */
