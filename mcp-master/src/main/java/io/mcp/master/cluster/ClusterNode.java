@@ -527,6 +527,7 @@ public final class ClusterNode implements AutoCloseable {
             if (!ownsMember) {
                 ownsMember = true;
                 decide(false);
+                flushStatus(); // what changed while the node's owner was not known yet
             }
             if (duplicate != null) {
                 LOG.warning("node id " + config.nodeId() + " is ours again: " + duplicate.describe() + " left");
@@ -606,8 +607,10 @@ public final class ClusterNode implements AutoCloseable {
     private void flushStatus() {
         PersistentNode member = this.member;
         if (pendingStatus == null || state.get() != State.STARTED || member == null || member.getActualPath() == null
-                || duplicate != null) {
-            return; // a duplicate writes nothing into the node another master owns
+                || !ownsMember || duplicate != null) {
+            // Only into a node this session owns: PersistentNode also has a path when it found the
+            // node existing, which may be another master's (a duplicate writes nothing into it).
+            return;
         }
         if (Arrays.equals(pendingStatus, publishedStatus)) {
             pendingStatus = null;
