@@ -538,14 +538,16 @@ class Harness:
         time.sleep(CFG["settle_s"])
         pids = sup.own_pids()
         rss = pss = 0
-        procs = {}
+        procs, rss_by_name = {}, {}
         for p in pids:
             r, s = smaps_rollup(p)
             rss += r
             pss += s
             comm = proc_stat(p)[0] if proc_stat(p) else "?"
             procs[comm] = procs.get(comm, 0) + 1
-        return {"rss_kb": rss, "pss_kb": pss, "processes": sum(procs.values()), "by_name": procs}
+            rss_by_name[comm] = rss_by_name.get(comm, 0) + r
+        return {"rss_kb": rss, "pss_kb": pss, "processes": sum(procs.values()), "by_name": procs,
+                "rss_kb_by_name": rss_by_name}
 
     def external_zk(self):
         """Starts a standalone ZooKeeper server (from the master's own class path) on a free loopback
