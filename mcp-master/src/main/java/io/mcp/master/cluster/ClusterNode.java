@@ -603,13 +603,16 @@ public final class ClusterNode implements AutoCloseable {
         }
     }
 
-    /** Writes the pending status once the member node exists (PersistentNode refuses data before). */
+    /**
+     * Writes the pending status once the member node exists (PersistentNode refuses data before)
+     * and this session is seen to own it.
+     */
     private void flushStatus() {
         PersistentNode member = this.member;
         if (pendingStatus == null || state.get() != State.STARTED || member == null || member.getActualPath() == null
                 || !ownsMember || duplicate != null) {
-            // Only into a node this session owns: PersistentNode also has a path when it found the
-            // node existing, which may be another master's (a duplicate writes nothing into it).
+            // PersistentNode also has a path when it found the node existing, which may be another
+            // master's: a duplicate writes nothing into it.
             return;
         }
         if (Arrays.equals(pendingStatus, publishedStatus)) {
