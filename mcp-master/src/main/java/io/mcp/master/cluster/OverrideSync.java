@@ -140,6 +140,8 @@ public final class OverrideSync implements AutoCloseable {
     private volatile boolean inSync;
     private boolean flushQueued;
     private boolean mlistDirty;
+    /** {@code var/} proved to be another file system than a written file's: temporary files go beside it. */
+    private boolean tmpBesideFile;
     private final Set<Path> filesToSync = new HashSet<>();
     private final Set<Path> dirsToSync = new HashSet<>();
 
@@ -1006,12 +1008,17 @@ public final class OverrideSync implements AutoCloseable {
     private BasicFileAttributes writeAtomically(Path file, byte[] data) throws IOException {
         Path dir = file.getParent();
         Directories.ensure(dir);
+        Path beside = dir.resolve("." + file.getFileName() + ".sync.tmp");
+        if (tmpBesideFile) {
+            return writeAtomically(file, data, beside);
+        }
         Path tmp = paths.varDir().resolve("override-sync.tmp");
         try {
             return writeAtomically(file, data, tmp);
         } catch (AtomicMoveNotSupportedException otherFileSystem) {
             Files.deleteIfExists(tmp);
-            return writeAtomically(file, data, dir.resolve("." + file.getFileName() + ".sync.tmp"));
+            tmpBesideFile = true; // the next writes do not try var/ first
+            return writeAtomically(file, data, beside);
         }
     }
 

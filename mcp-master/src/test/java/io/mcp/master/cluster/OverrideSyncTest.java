@@ -252,11 +252,13 @@ class OverrideSyncTest {
         Files.createSymbolicLink(tmp.resolve("node2").resolve("var"), var);
         Node n1 = eventDriven("1");
         Node n2 = eventDriven("2");
-        byte[] content = bytes("across file systems\n");
-        editorWrite(n1.file("far.conf"), content);
-        await("far.conf on node 2", () -> n2.has("far.conf", content));
-        assertEquals(List.of(n2.file("far.conf")), listTree(n2.paths.overrideDir()), "no temporary file left");
-        assertFalse(Files.exists(var.resolve("override-sync.tmp")));
+        for (String text : List.of("across file systems\n", "and again, beside the file at once\n")) {
+            byte[] content = bytes(text);
+            editorWrite(n1.file("far.conf"), content);
+            await("far.conf on node 2: " + text, () -> n2.has("far.conf", content));
+            assertEquals(List.of(n2.file("far.conf")), listTree(n2.paths.overrideDir()), "no temporary file left");
+            assertFalse(Files.exists(var.resolve("override-sync.tmp")));
+        }
     }
 
     @Test
