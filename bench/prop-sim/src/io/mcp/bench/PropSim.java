@@ -19,7 +19,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import org.apache.zookeeper.WatchedEvent;
 import org.apache.zookeeper.Watcher;
 import org.apache.zookeeper.ZooKeeper;
 
@@ -41,12 +40,13 @@ import org.apache.zookeeper.ZooKeeper;
  * {@code ready NODES} once every node has reconciled with the cluster, then runs until stdin
  * ends. The harness writes the files and times their arrival from outside (inotify).
  *
- * <p>Both modes also run the probe: one more ZooKeeper session watching the znode of
- * {@code override/RELPATH}, printing {@code pub NANOS VERSION} (NANOS from
+ * <p>Both modes also run the probe: one more ZooKeeper session that, for each line {@code arm} on
+ * stdin, sets a one-time watch on the znode of {@code override/RELPATH} and prints {@code armed};
+ * when the znode is then created or changed it prints {@code pub NANOS} (from
  * {@link System#nanoTime()}, which is CLOCK_MONOTONIC on Linux, as Python's
- * {@code time.monotonic_ns()}) whenever it is created or changed: the moment the publishing node's
- * write was committed and sent to watchers. It splits propagation into "local change → published"
- * and "published → on the other nodes".
+ * {@code time.monotonic_ns()}): the moment the publishing node's write was committed and sent to
+ * watchers. It splits propagation into "local change → published" and "published → on the other
+ * nodes". Armed only for the writes that the harness probes, it costs nothing on the others.
  */
 public final class PropSim {
     private static final PrintStream OUT = new PrintStream(System.out, true, StandardCharsets.UTF_8);
@@ -59,10 +59,9 @@ public final class PropSim {
         switch (args[0]) {
             case "sim" -> sim(args[1], Path.of(args[2]), Integer.parseInt(args[3]), args[4], args[5]);
             case "probe" -> {
-                ZooKeeper probe = probe(args[1], args[2], args[3]);
+                Probe probe = new Probe(args[1], args[2], args[3]);
                 OUT.println("ready 0");
-                waitForStdinEnd();
-                probe.close();
+                probe.serve();
             }
             default -> throw new IllegalArgumentException("usage: PropSim sim|probe ...");
         }
@@ -97,10 +96,9 @@ public final class PropSim {
                 }
                 Thread.sleep(50);
             }
-            ZooKeeper probe = probe(connect, cluster, rel);
+            Probe probe = new Probe(connect, cluster, rel);
             OUT.println("ready " + count);
-            waitForStdinEnd();
-            probe.close();
+            probe.serve();
         } finally {
             for (OverrideSync s : syncs) {
                 s.close();
@@ -111,38 +109,41 @@ public final class PropSim {
         }
     }
 
-    /** A raw ZooKeeper session that prints every creation and change of the file's znode. */
-    private static ZooKeeper probe(String connect, String cluster, String rel) throws Exception {
-        String znode = new ZkLayout(cluster).overrideFile(rel);
-        CountDownLatch up = new CountDownLatch(1);
-        ZooKeeper zk = new ZooKeeper(connect, 10_000, e -> {
-            if (e.getState() == Watcher.Event.KeeperState.SyncConnected) {
-                up.countDown();
-            }
-        });
-        if (!up.await(30, TimeUnit.SECONDS)) {
-            throw new IllegalStateException("probe: no connection to " + connect);
-        }
-        Watcher[] self = new Watcher[1];
-        self[0] = (WatchedEvent e) -> {
+    /** A raw ZooKeeper session that prints the next creation or change of the file's znode, when armed. */
+    private static final class Probe {
+        private final ZooKeeper zk;
+        private final String znode;
+        private final Watcher fired = e -> {
             long now = System.nanoTime();
             Watcher.Event.EventType t = e.getType();
             if (t == Watcher.Event.EventType.NodeCreated || t == Watcher.Event.EventType.NodeDataChanged) {
-                // Re-armed by a read that also says which version this was (after the print: it is not timed).
-                zk.exists(znode, self[0], (rc, path, ctx, stat) -> OUT.println("pub " + now + " "
-                        + (stat == null ? -1 : stat.getVersion())), null);
-            } else if (t != Watcher.Event.EventType.None) {
-                zk.exists(znode, self[0], (rc, path, ctx, stat) -> { }, null);
+                OUT.println("pub " + now);
             }
         };
-        zk.exists(znode, self[0]); // absent or not: its creation or next change fires the watch
-        return zk;
-    }
 
-    private static void waitForStdinEnd() throws Exception {
-        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-        while (in.readLine() != null) {
-            // the harness closes stdin to stop us
+        Probe(String connect, String cluster, String rel) throws Exception {
+            znode = new ZkLayout(cluster).overrideFile(rel);
+            CountDownLatch up = new CountDownLatch(1);
+            zk = new ZooKeeper(connect, 10_000, e -> {
+                if (e.getState() == Watcher.Event.KeeperState.SyncConnected) {
+                    up.countDown();
+                }
+            });
+            if (!up.await(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("probe: no connection to " + connect);
+            }
+        }
+
+        /** Arms the watch for each {@code arm} on stdin (one watcher: arming twice sets it once), until stdin ends. */
+        void serve() throws Exception {
+            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            for (String line; (line = in.readLine()) != null; ) {
+                if (line.equals("arm")) {
+                    zk.exists(znode, fired); // absent or not: its creation or next change fires the watch
+                    OUT.println("armed");
+                }
+            }
+            zk.close();
         }
     }
 }
