@@ -41,6 +41,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
@@ -48,11 +49,12 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.stream.Stream;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.api.CuratorEvent;
-import org.apache.curator.framework.recipes.watch.PersistentWatcher;
 import org.apache.curator.framework.state.ConnectionState;
+import org.apache.zookeeper.AddWatchMode;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.WatchedEvent;
+import org.apache.zookeeper.Watcher;
+import org.apache.zookeeper.ZooKeeper;
 import org.apache.zookeeper.data.Stat;
 
 /**
@@ -78,8 +80,9 @@ import org.apache.zookeeper.data.Stat;
  * against the version the mlist agreed on, without reading the znode first (ZooKeeper is read
  * only when that fails), and a change from the cluster is read once, as its event comes, and
  * applied from what was read, unless the mlist shows it stale (its {@code mzxid} is not newer
- * than the one agreed: a node's own publication, or an event overtaken). A written file, its directory and
- * then the mlist are made durable right after, off the way from the znode to the written file and
+ * than the one agreed: an event overtaken). A node's own publication is not read back: its event
+ * names the transaction that fired it, which the mlist already agreed on. A written file, its
+ * directory and then the mlist are made durable right after, off the way from the znode to the written file and
  * its {@link WriteListener}: the mlist never records a write before the disk holds it. A file torn
  * by a crash of the machine in that window differs from both the mlist and the znode, so the
  * cluster wins and restores it (the torn content is kept aside as a conflict); it is never
@@ -111,7 +114,11 @@ public final class OverrideSync implements AutoCloseable {
     private final EventLog events;
     private final Clock clock;
     private final Consumer<Path> durable;
-    private final PersistentWatcher znodeWatch;
+    /** The persistent recursive watch of the overrides' znodes, set on the session's own handle. */
+    private final Watcher znodeWatch = this::znodeEvent;
+    /** Znodes this node is publishing: the event of its own write may come before the write's answer. */
+    private final Set<String> publishing = ConcurrentHashMap.newKeySet();
+    private final AtomicLong znodeReads = new AtomicLong();
     private final ScheduledExecutorService thread;
     private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
     private final AtomicBoolean passQueued = new AtomicBoolean();
@@ -137,6 +144,8 @@ public final class OverrideSync implements AutoCloseable {
     private final Map<String, Seen> seen = new HashMap<>();
     private final Map<String, Long> oversized = new HashMap<>();
     private boolean connected;
+    /** The ensemble refused the watch as unknown: said once. */
+    private boolean watchRefused;
     private volatile boolean inSync;
     private boolean flushQueued;
     private boolean mlistDirty;
@@ -197,7 +206,6 @@ public final class OverrideSync implements AutoCloseable {
         this.nodeId = node.config().nodeId();
         this.events = events;
         this.clock = clock;
-        this.znodeWatch = new PersistentWatcher(client, layout.overridesPath(), true);
         this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "override-sync");
             t.setDaemon(true);
@@ -258,9 +266,7 @@ public final class OverrideSync implements AutoCloseable {
         loadMlist();
         watch = new TreeWatch(root, this::localEvents);
         client.getConnectionStateListenable().addListener(connectionListener, thread);
-        znodeWatch.getListenable().addListener(this::znodeEvent);
-        znodeWatch.getResetListenable().addListener(this::watchInPlace, thread);
-        znodeWatch.start();
+        onThread(this::setWatch);
         thread.scheduleWithFixedDelay(() -> guarded(this::localPass), periodicMs, periodicMs, TimeUnit.MILLISECONDS);
     }
 
@@ -271,8 +277,8 @@ public final class OverrideSync implements AutoCloseable {
             return;
         }
         if (previous == State.STARTED) {
-            znodeWatch.close();
             client.getConnectionStateListenable().removeListener(connectionListener);
+            removeWatch();
             watch.close();
         }
         thread.shutdown();
@@ -432,54 +438,141 @@ public final class OverrideSync implements AutoCloseable {
             return;
         }
         connected = newState.isConnected() && newState != ConnectionState.READ_ONLY;
-        if (!connected) {
+        if (connected) {
+            setWatch(); // then everything is reconciled
+        } else {
             setInSync(false);
         }
-        // Connected: the watch of the znodes is set again, and then everything is reconciled.
     }
 
     /**
-     * The watch of the znodes was set, at the start and after every (re)connection: every file is
-     * reconciled, which catches up with whatever changed before the watch was in place. Once in
-     * sync, a second setting of the watch without a disconnection between (the start sees two)
-     * has nothing to catch up with.
+     * Sets the watch of the overrides' znodes on the session's ZooKeeper handle, at the start and on
+     * every (re)connection: a new session (after an expiry) has no watches, and within one session
+     * setting it again changes nothing. The handle's own events say which transaction fired them
+     * (ZooKeeper 3.9); Curator's recipes leave that out.
      */
-    private void watchInPlace() {
-        if (state.get() != State.STARTED || inSync) {
-            return;
+    private void setWatch() {
+        try {
+            ZooKeeper zk = client.getZookeeperClient().getZooKeeper();
+            zk.addWatch(layout.overridesPath(), znodeWatch, AddWatchMode.PERSISTENT_RECURSIVE,
+                    (rc, path, ctx) -> onThread(() -> watchSet(rc)), null);
+        } catch (Exception e) {
+            LOG.log(Level.FINE, "cannot watch " + layout.overridesPath() + " yet; the next connection will", e);
         }
-        if (!client.getZookeeperClient().isConnected()) {
-            return; // the next connection sets the watch again
+    }
+
+    /**
+     * The watch was set, or not ({@code rc}): once set, every file is reconciled, which catches up
+     * with whatever changed before the watch was in place. Once in sync, the watch set again within
+     * the same session (the start may see two) has nothing to catch up with.
+     */
+    private void watchSet(int rc) {
+        KeeperException.Code code = KeeperException.Code.get(rc);
+        if (code == KeeperException.Code.OK) {
+            if (!inSync && client.getZookeeperClient().isConnected()) {
+                connected = true;
+                reconcileAll();
+            }
+        } else if (code == KeeperException.Code.UNIMPLEMENTED) {
+            if (!watchRefused) {
+                watchRefused = true;
+                events.alert(SOURCE, "override", "the ZooKeeper ensemble cannot watch " + layout.overridesPath()
+                        + " (persistent watches need ZooKeeper 3.6 or later): overrides are not synchronised;"
+                        + " trying again every minute");
+            }
+            retryWatch(60);
+        } else if (code != KeeperException.Code.CONNECTIONLOSS && code != KeeperException.Code.SESSIONEXPIRED) {
+            LOG.warning("cannot watch " + layout.overridesPath() + " (" + code + "); trying again");
+            retryWatch(1);
+        } // else the next connection sets it
+    }
+
+    private void retryWatch(long seconds) {
+        try {
+            thread.schedule(() -> guarded(() -> {
+                if (!inSync && client.getZookeeperClient().isConnected()) {
+                    setWatch();
+                }
+            }), seconds, TimeUnit.SECONDS);
+        } catch (RejectedExecutionException closed) {
+            // closed
         }
-        connected = true;
-        reconcileAll();
+    }
+
+    /** Removes the watch from the session, which may outlive this sync; without waiting for an answer. */
+    private void removeWatch() {
+        try {
+            client.getZookeeperClient().getZooKeeper().removeWatches(layout.overridesPath(), znodeWatch,
+                    Watcher.WatcherType.Any, true, (rc, path, ctx) -> { }, null);
+        } catch (Exception e) {
+            LOG.log(Level.FINE, "cannot remove the watch of " + layout.overridesPath(), e);
+        }
     }
 
     /**
      * On the ZooKeeper client's event thread, which must not block: a znode under the overrides was
      * created, changed or deleted. A created or changed one is read at once, in the background, and
-     * what was read goes to the sync thread; a deletion goes there as it is.
+     * what was read goes to the sync thread; a deletion goes there as it is. An event this node's
+     * mlist has already agreed on (its own publication: the event says which transaction fired it)
+     * is not read; one that may be its publication still waiting for its answer goes to the sync
+     * thread, which decides once the answer is recorded.
      */
     private void znodeEvent(WatchedEvent event) {
         if (state.get() != State.STARTED) {
             return;
         }
         String path = event.getPath();
+        String name = ZkLayout.childName(layout.overridesPath(), path);
+        if (name == null) {
+            return; // the overrides' own znode, or a name no file has
+        }
         switch (event.getType()) {
             case NodeCreated, NodeDataChanged -> {
-                try {
-                    client.getData().inBackground((c, read) -> onThread(() -> remoteRead(path, read))).forPath(path);
-                } catch (Exception e) {
-                    LOG.log(Level.FINE, "cannot read " + path + "; the reconcile on reconnection will", e);
+                long zxid = event.getZxid();
+                if (zxid == WatchedEvent.NO_ZXID) {
+                    read(path);
+                } else if (publishing.contains(path)) {
+                    onThread(() -> {
+                        if (!agreedOn(name, zxid)) {
+                            read(path);
+                        }
+                    });
+                } else if (!agreedOn(name, zxid)) {
+                    read(path);
                 }
             }
-            case NodeDeleted -> onThread(() -> remoteRead(path, null));
+            case NodeDeleted -> onThread(() -> remoteRead(path, KeeperException.Code.NONODE.intValue(), null, null));
             default -> { }
         }
     }
 
-    /** A znode as read after its event (null: deleted). */
-    private void remoteRead(String path, CuratorEvent read) {
+    /** Whether the mlist agreed on the znode {@code name} as of transaction {@code zxid} or later. Any thread. */
+    private boolean agreedOn(String name, long zxid) {
+        try {
+            Mlist.Entry e = mlistView.get(ZkLayout.decodeOverride(name));
+            return e != null && e.mzxid != null && zxid <= e.mzxid;
+        } catch (IllegalArgumentException refused) {
+            return false; // read, and refused there with a warning
+        }
+    }
+
+    /**
+     * Reads a znode in the background, on the session's handle as the watch (Curator's background
+     * operations cost more, for a read whose failure the next reconcile covers anyway); the sync
+     * thread gets what was read.
+     */
+    private void read(String path) {
+        znodeReads.incrementAndGet();
+        try {
+            client.getZookeeperClient().getZooKeeper().getData(path, false,
+                    (rc, p, ctx, data, stat) -> onThread(() -> remoteRead(path, rc, data, stat)), null);
+        } catch (Exception e) {
+            LOG.log(Level.FINE, "cannot read " + path + "; the reconcile on reconnection will", e);
+        }
+    }
+
+    /** A znode as read after its event: {@code rc} says whether it was read, or is deleted. */
+    private void remoteRead(String path, int rc, byte[] data, Stat stat) {
         if (!connected) {
             return; // the reconcile on reconnection covers it
         }
@@ -489,17 +582,15 @@ public final class OverrideSync implements AutoCloseable {
             return;
         }
         Mlist.Entry entry = mlist.get(rel);
-        if (read == null || read.getResultCode() != KeeperException.Code.OK.intValue()
-                || (entry != null && entry.mzxid == null)) {
+        if (rc != KeeperException.Code.OK.intValue() || (entry != null && entry.mzxid == null)) {
             // Deleted, not read, or no zxid to order the event by: ZooKeeper is read, so a stale event changes nothing.
             reconcileOne(rel, READ);
             return;
         }
-        Stat stat = read.getStat();
         if (entry != null && stat.getMzxid() <= entry.mzxid) {
             return; // what this node agreed on already (its own publication), or older: nothing new
         }
-        byte[] bytes = read.getData() == null ? new byte[0] : read.getData();
+        byte[] bytes = data == null ? new byte[0] : data;
         reconcileOne(rel, new Remote(bytes, stat.getVersion(), md5(bytes), stat.getMzxid()));
     }
 
@@ -700,6 +791,7 @@ public final class OverrideSync implements AutoCloseable {
 
     private boolean publish(String rel, byte[] data, String md5, Mlist.Entry entry) throws Exception {
         String znode = layout.overrideFile(rel);
+        publishing.add(znode);
         try {
             if (data == null) {
                 client.delete().withVersion(entry.revision).forPath(znode);
@@ -724,6 +816,8 @@ public final class OverrideSync implements AutoCloseable {
             // Another node wrote first: the next attempt sees its version and resolves the conflict.
             LOG.info("override/" + rel + " changed in the cluster meanwhile (" + lost.code() + ")");
             return false;
+        } finally {
+            publishing.remove(znode); // after the mlist recorded what was published
         }
     }
 
@@ -1107,6 +1201,11 @@ public final class OverrideSync implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         });
+    }
+
+    /** For tests: how many znodes were read after their events. */
+    long znodeReads() {
+        return znodeReads.get();
     }
 
     /** For tests: the mlist entry of a relative path, or null. */

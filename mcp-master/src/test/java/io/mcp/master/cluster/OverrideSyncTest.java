@@ -381,6 +381,25 @@ class OverrideSyncTest {
     }
 
     @Test
+    void aNodeReadsTheOthersChangesButNotItsOwnPublicationBack() throws Exception {
+        Node n1 = node("1");
+        Node n2 = node("2");
+        long before1 = n1.sync.znodeReads();
+        long before2 = n2.sync.znodeReads();
+        byte[] first = bytes("from node 1");
+        write(n1.file("own.txt"), first);
+        await("own.txt from node 1 on node 2", () -> n2.has("own.txt", first));
+        byte[] second = bytes("from node 2");
+        write(n2.file("own.txt"), second);
+        // Node 1's events come in order: once it has node 2's change, it has seen its own event too.
+        await("own.txt from node 2 on node 1", () -> n1.has("own.txt", second));
+        n1.sync.awaitQuiet(WAIT);
+        n2.sync.awaitQuiet(WAIT);
+        assertEquals(before1 + 1, n1.sync.znodeReads(), "node 1 read node 2's change only");
+        assertEquals(before2 + 1, n2.sync.znodeReads(), "node 2 read node 1's change only");
+    }
+
+    @Test
     void aNodeThatWasAwayCatchesUpAndPublishesItsOfflineEdits() throws Exception {
         Node n1 = node("1");
         Node n2 = node("2");
