@@ -50,7 +50,7 @@ def env_float(name, default):
 PCFG = {
     "writes": env_int("BENCH_PROP_WRITES", 120),        # three real nodes: measured writes, half of them probed
     "writes50": env_int("BENCH_PROP_WRITES50", 80),     # fifty simulated nodes: measured writes, half probed
-    "warmup": env_int("BENCH_PROP_WARMUP", 10),         # unmeasured writes first, each time (JIT)
+    "warmup": env_int("BENCH_PROP_WARMUP", 50),         # unmeasured writes first, each time (JIT)
     "zk_warmup": env_int("BENCH_PROP_ZK_WARMUP", 400),  # raw writes that warm the fresh server first
     "sim_nodes": env_int("BENCH_PROP_NODES", 50),
     "gap_s": env_float("BENCH_PROP_GAP_S", 0.25),       # quiet time between two writes
@@ -652,8 +652,8 @@ def rows(r, row, targets, verdict):
             text = ("same bytes on both: %s; change action: %s" % (cell(b), t.get("action_state")))
             fig = b
         text += ("; published (znode written) after %s *(3 real `bin/mcp up` nodes, %s; bytes seen by "
-                 "inotify, actions by their exec event; load average %.1f; %s)*"
-                 % (cell(t["pub_ms"]), where, (t.get("loadavg_before") or [0])[0], PROBED))
+                 "inotify, actions by their exec event, after %d unmeasured writes; load average %.1f; %s)*"
+                 % (cell(t["pub_ms"]), where, r["config"]["warmup"], (t.get("loadavg_before") or [0])[0], PROBED))
         st = verdict(fig["p50"] <= targets["prop_two_p50_ms"], "p50 %.1f ms" % fig["p50"]) if fig.get("n") else ""
         row("2. Propagation: override file on 1 node → 2 other nodes, change action started, ms p50 / p90 (writes)",
             [text] + dash, "p50 ≤ 5 ms", st)
