@@ -1,17 +1,13 @@
 package io.mcp.master.cluster;
 
 import io.mcp.core.control.MlistReport;
+import io.mcp.core.digest.Md5;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -101,7 +97,7 @@ public final class MlistComparison {
                 }
                 try {
                     if (Files.readAttributes(f, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isRegularFile()) {
-                        found.put(rel.toString().replace(f.getFileSystem().getSeparator(), "/"), md5(f));
+                        found.put(rel.toString().replace(f.getFileSystem().getSeparator(), "/"), Md5.of(f));
                     }
                 } catch (IOException gone) {
                     // deleted while we looked: it is simply not there
@@ -113,15 +109,5 @@ public final class MlistComparison {
         return found;
     }
 
-    private static String md5(Path file) throws IOException {
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("MD5"))) {
-            byte[] buf = new byte[8192];
-            while (in.read(buf) >= 0) {
-                // digesting
-            }
-            return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("no MD5", e);
-        }
-    }
+
 }

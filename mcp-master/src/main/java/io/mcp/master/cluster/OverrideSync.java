@@ -1,5 +1,6 @@
 package io.mcp.master.cluster;
 
+import io.mcp.core.digest.Md5;
 import io.mcp.core.event.EventLog;
 import io.mcp.core.os.FileWatch;
 import io.mcp.core.paths.Directories;
@@ -20,12 +21,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -1180,11 +1178,7 @@ public final class OverrideSync implements AutoCloseable {
     }
 
     static String md5(byte[] data) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(data));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("no MD5", e);
-        }
+        return Md5.of(data);
     }
 
     /** For tests: waits until everything queued on the sync thread before this call has run. */

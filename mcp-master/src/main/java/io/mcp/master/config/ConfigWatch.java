@@ -1,6 +1,7 @@
 package io.mcp.master.config;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import io.mcp.core.digest.Md5;
 import io.mcp.core.event.EventLog;
 import io.mcp.core.model.ActionList;
 import io.mcp.core.model.ConfigSpec;
@@ -15,7 +16,6 @@ import io.mcp.core.xml.XmlException;
 import io.mcp.master.forker.ForkerClient;
 import io.mcp.master.supervise.Supervision;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
@@ -26,13 +26,9 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -465,16 +461,13 @@ public final class ConfigWatch implements AutoCloseable {
     }
 
     private static String md5(Path file) {
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("MD5"))) {
-            in.transferTo(java.io.OutputStream.nullOutputStream());
-            return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
+        try {
+            return Md5.of(file);
         } catch (NoSuchFileException e) {
             return null;
         } catch (IOException e) {
             LOG.log(Level.FINE, "cannot read " + file, e);
             return null;
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("no MD5", e);
         }
     }
 
