@@ -10,13 +10,16 @@ server, warmed first with raw writes (a fresh server compiles its request path m
    does (a temporary file, then rename) and times, from the rename, (a) nodes 2 and 3 holding the
    same bytes (inotify on their override/ directories: each IN_MOVED_TO / IN_CLOSE_WRITE of the
    file is read and compared), (b) their change action started (the kernel's exec event of the
-   action's process, netlink; else the time prop-mark itself read), and (c) the file's znode
-   written (a watch in a separate session: `PropSim probe`).
+   action's process, netlink; else the time prop-mark itself read), and (c) on every other write
+   only, the file's znode written (a one-time watch in a separate session: `PropSim probe`; the
+   figures (a) and (b) come from the writes without it).
 2. The floor on the same server: bench/zk-floor's ZkFloor --connect (a raw setData seen by one
    watcher, and by the last of 50).
 3. Fifty nodes: simulation mode, `PropSim sim`: 50 ClusterNode + OverrideSync pairs in one JVM,
    each with its own root, Curator client (own ZooKeeper session) and inotify watch. Each write
-   goes to node 1's override/ and is timed until the last of the 49 others holds the bytes.
+   goes to node 1's override/ and is timed until the last of the 49 others holds the bytes; right
+   after it, a raw setData is timed until the last of 50 watchers has seen it (ZkFloor --serve),
+   so that MCP and its floor are measured over the same stretch of a machine whose speed drifts.
 
 Clocks: time.monotonic_ns() here, netlink event timestamps, prop-mark's CLOCK_MONOTONIC and
 Java's System.nanoTime() are all CLOCK_MONOTONIC.
@@ -429,9 +432,11 @@ class Prop:
             for p in procs:
                 stop(self.h, p)
 
-    def measure(self, writer_root, target_roots, writes, marks, connect, cluster, probe_proc, cpu_groups):
+    def measure(self, writer_root, target_roots, writes, marks, connect, cluster, probe_proc, cpu_groups,
+                floor_proc=None):
         """Warm-up writes, then `writes` measured ones, from writer_root to target_roots. cpu_groups:
-        {name: [pid]} whose CPU time per write is measured (their idle rate subtracted)."""
+        {name: [pid]} whose CPU time per write is measured (their idle rate subtracted). floor_proc:
+        a ZkFloor --serve whose raw write follows each of MCP's."""
         ino = Inotify()
         own_probe = probe_proc is None  # else it is PropSim sim, which runs the probe too and said ready
         if own_probe:
@@ -468,6 +473,12 @@ class Prop:
                     probe.wait_for("armed", 30)
                 t0, arrived, pub, tag, _ = self.write_round(writer, targets, ino, probe if probed else None,
                                                             deadline)
+                floor_ms = None
+                if floor_proc:
+                    # Right after MCP's write has arrived, before the nodes' flush 100 ms later.
+                    floor_proc.stdin.write(b"w\n")
+                    floor_proc.stdin.flush()
+                    floor_ms = float(floor_proc.lines.wait_for("floor", 30).split()[1])
                 acts = self.wait_actions(marks, tag, first_exec) if marks else {}
                 if acts:
                     self.action_state = True
@@ -485,8 +496,8 @@ class Prop:
                 if i < self.cfg["warmup"]:
                     continue
                 arr = sorted((arrived[k] - t0) / 1e6 for k in arrived)
-                rec = {"probed": probed, "bytes_last_ms": arr[-1], "bytes_first_ms": arr[0], "bytes_median_ms": statistics.median(arr),
-                       "pub_ms": (pub - t0) / 1e6 if pub else None}
+                rec = {"probed": probed, "floor_ms": floor_ms, "bytes_last_ms": arr[-1], "bytes_first_ms": arr[0],
+                       "bytes_median_ms": statistics.median(arr), "pub_ms": (pub - t0) / 1e6 if pub else None}
                 if marks:
                     rec["action_ms"] = {str(n): round((ts - t0) / 1e6, 3) for n, (ts, _, _) in acts.items()}
                     rec["action_fork_ms"] = {str(n): round((f - t0) / 1e6, 3) for n, (_, _, f) in acts.items() if f}
@@ -514,6 +525,7 @@ class Prop:
         d = os.path.join(self.dir, "sim")
         os.makedirs(d)
         # Heap for 50 nodes' clients and caches; otherwise the master's flags (C1 only and early, serial GC).
+        floor = None
         p = popen(self.h, [self.java, "-XX:+UseSerialGC", "-Xss256k", "-XX:TieredStopAtLevel=1",
                            "-XX:CompileThresholdScaling=0.05", "-Xmx512m",
                            "-cp", self.sim_cp, "io.mcp.bench.PropSim", "sim", connect, d, str(n), SIM_CLUSTER, FILE],
@@ -524,9 +536,14 @@ class Prop:
             lines.wait_for("ready", 180)
             log("prop: %d simulated nodes in sync after %.1f s" % (n, time.monotonic() - t))
             roots = [os.path.join(d, "node%d" % i) for i in range(1, n + 1)]
+            floor = popen(self.h, [self.java, "-XX:+UseSerialGC", "-cp", self.zk_cp, "io.mcp.bench.ZkFloor", "--serve",
+                                   connect, str(n)], os.path.join(self.dir, "floor-serve.log"), pipe_out=True)
+            floor.lines = Lines(floor)
+            floor.lines.wait_for("ready", 120)
             return self.measure(roots[0], roots[1:], self.cfg["writes50"], None, connect, SIM_CLUSTER, p,
-                                {"sim_jvm": [p.pid], "zookeeper": [self.zk.pid]})
+                                {"sim_jvm": [p.pid], "zookeeper_and_floor_writes": [self.zk.pid]}, floor)
         finally:
+            stop(self.h, floor, graceful=True)
             stop(self.h, p, graceful=True)
 
     # -- 2. the floor --
@@ -593,6 +610,7 @@ class Prop:
                "samples": [{k: (round(v, 3) if isinstance(v, float) else v) for k, v in r.items()} for r in all_rounds]}
         if not two:
             out["bytes_median_node_ms"] = summary([r["bytes_median_ms"] for r in rounds])
+            out["floor_ms"] = summary([r["floor_ms"] for r in all_rounds if r.get("floor_ms") is not None])
         if two:
             def both(rs):
                 acts = [r.get("action_ms", {}) for r in rs]
@@ -661,9 +679,13 @@ def rows(r, row, targets, verdict):
     fl = (r.get("floor") or {}).get("last_of_50_ms")
     if f:
         b = f["bytes_last_ms"]
-        text = ("%s; published after %s *(simulation: %d nodes in one JVM, each with its own ZooKeeper session; they "
-                "share the 2 cores and one disk; load average %.1f; %s)*" % (cell(b), cell(f["pub_ms"]), f["nodes"],
-                                                                           (f.get("loadavg_before") or [0])[0], PROBED))
+        if f.get("floor_ms", {}).get("n"):
+            fl = f["floor_ms"]  # measured between MCP's writes: the same stretch of the machine
+        text = ("%s; published after %s; floor, a raw write seen by the last of %d watchers right after each of "
+                "MCP's writes: %s *(simulation: %d nodes in one JVM, each with its own ZooKeeper session; they "
+                "share the 2 cores and one disk; load average %.1f; %s)*"
+                % (cell(b), cell(f["pub_ms"]), f["nodes"], cell(fl), f["nodes"], (f.get("loadavg_before") or [0])[0],
+                   PROBED))
         st = ""
         if b.get("n"):
             ok = b["p50"] <= targets["prop_fifty_ms"] and (not fl or not fl.get("n") or b["p50"] <= 4 * fl["p50"])

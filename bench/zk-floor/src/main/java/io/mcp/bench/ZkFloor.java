@@ -1,6 +1,8 @@
 package io.mcp.bench;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,6 +33,9 @@ import org.apache.zookeeper.ZooKeeper;
  * <p>{@code ZkFloor --connect HOST:PORT [writes] [writes50]}: the same two figures on a server that
  * is already running (the propagation part measures MCP and this floor on one server), writer and
  * watchers all connected to it.
+ *
+ * <p>{@code ZkFloor --serve HOST:PORT COUNT}: the last of COUNT watchers, one write per line
+ * {@code w} on stdin (see {@link #serve}).
  */
 public final class ZkFloor {
     private static final String NODE = "/mcp-bench-floor";
@@ -42,6 +47,11 @@ public final class ZkFloor {
 
     public static void main(String[] args) throws Exception {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        if (args[0].equals("--serve")) {
+            waitReady(args[1], List.of());
+            serve(args[1], Integer.parseInt(args[2]));
+            System.exit(0);
+        }
         if (args[0].equals("--connect")) {
             int writes = args.length > 2 ? Integer.parseInt(args[2]) : 200;
             int writes50 = args.length > 3 ? Integer.parseInt(args[3]) : 50;
@@ -153,52 +163,100 @@ public final class ZkFloor {
 
     /** For each write, the milliseconds until the last of {@code count} watchers saw it. */
     private static double[] measure(String writerAt, String watchersAt, int count, int writes) throws Exception {
-        List<ZooKeeper> sessions = new ArrayList<>();
-        try {
-            ZooKeeper writer = connect(writerAt);
-            sessions.add(writer);
-            String[] hosts = watchersAt.split(",");
-            AtomicLongArray seenAt = new AtomicLongArray(count);
-            CountDownLatch[] round = {new CountDownLatch(count)};
-            // Every watch is re-armed before the next write: on a busy machine 20 ms may not be enough.
-            CountDownLatch[] armed = {new CountDownLatch(0)};
-            for (int i = 0; i < count; i++) {
-                ZooKeeper w = connect(hosts[i % hosts.length]);
-                sessions.add(w);
-                int index = i;
-                Watcher[] self = new Watcher[1];
-                self[0] = (WatchedEvent e) -> {
-                    if (e.getType() == Watcher.Event.EventType.NodeDataChanged) {
-                        seenAt.set(index, System.nanoTime());
-                        round[0].countDown();
-                        w.getData(NODE, self[0], (rc, path, ctx, data, stat) -> armed[0].countDown(), null); // re-arm
-                    }
-                };
-                w.getData(NODE, self[0], null);
-            }
+        try (Rig rig = new Rig(writerAt, watchersAt, count)) {
             double[] out = new double[writes];
             for (int i = 0; i < writes + WARMUP; i++) {
-                if (!armed[0].await(10, TimeUnit.SECONDS)) {
-                    throw new IllegalStateException("watches not re-armed after write " + (i - 1));
-                }
-                armed[0] = new CountDownLatch(count);
-                round[0] = new CountDownLatch(count);
-                long t0 = System.nanoTime();
-                writer.setData(NODE, Integer.toString(i).getBytes(StandardCharsets.UTF_8), -1);
-                if (!round[0].await(10, TimeUnit.SECONDS)) {
-                    throw new IllegalStateException("a watcher missed write " + i);
-                }
-                long last = 0;
-                for (int k = 0; k < count; k++) {
-                    last = Math.max(last, seenAt.get(k));
-                }
+                double ms = rig.write();
                 if (i >= WARMUP) { // the first writes warm up the code paths (JIT) of servers and clients
-                    out[i - WARMUP] = (last - t0) / 1e6;
+                    out[i - WARMUP] = ms;
                 }
-                Thread.sleep(20); // every watch re-armed before the next write
+                Thread.sleep(20); // a pause between writes, as between the harness's
             }
             return out;
-        } finally {
+        }
+    }
+
+    /**
+     * {@code --serve}: after the warm-up, one write for each line {@code w} on stdin, answered with
+     * {@code floor MS} on stdout, until stdin ends. The propagation part interleaves these writes
+     * with MCP's, so that the two are measured over the same stretch of a machine whose speed drifts.
+     */
+    private static void serve(String connect, int count) throws Exception {
+        try (Rig rig = new Rig(connect, connect, count);
+                BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
+            for (int i = 0; i < WARMUP; i++) {
+                rig.write();
+                Thread.sleep(20);
+            }
+            System.out.println("ready");
+            for (String line; (line = in.readLine()) != null; ) {
+                if (line.equals("w")) {
+                    System.out.println(String.format(Locale.ROOT, "floor %.3f", rig.write()));
+                }
+            }
+        }
+    }
+
+    /** A writer and {@code count} watchers of {@link #NODE}, each a session of its own. */
+    private static final class Rig implements AutoCloseable {
+        private final List<ZooKeeper> sessions = new ArrayList<>();
+        private final ZooKeeper writer;
+        private final int count;
+        private final AtomicLongArray seenAt;
+        private final CountDownLatch[] round;
+        // Every watch is re-armed before the next write: on a busy machine 20 ms may not be enough.
+        private final CountDownLatch[] armed = {new CountDownLatch(0)};
+        private int writes;
+
+        Rig(String writerAt, String watchersAt, int count) throws Exception {
+            this.count = count;
+            this.seenAt = new AtomicLongArray(count);
+            this.round = new CountDownLatch[] {new CountDownLatch(count)};
+            try {
+                writer = connect(writerAt);
+                sessions.add(writer);
+                String[] hosts = watchersAt.split(",");
+                for (int i = 0; i < count; i++) {
+                    ZooKeeper w = connect(hosts[i % hosts.length]);
+                    sessions.add(w);
+                    int index = i;
+                    Watcher[] self = new Watcher[1];
+                    self[0] = (WatchedEvent e) -> {
+                        if (e.getType() == Watcher.Event.EventType.NodeDataChanged) {
+                            seenAt.set(index, System.nanoTime());
+                            round[0].countDown();
+                            w.getData(NODE, self[0], (rc, path, ctx, data, stat) -> armed[0].countDown(), null);
+                        }
+                    };
+                    w.getData(NODE, self[0], null);
+                }
+            } catch (Exception e) {
+                close();
+                throw e;
+            }
+        }
+
+        /** One write: the milliseconds until the last watcher saw it. */
+        double write() throws Exception {
+            if (!armed[0].await(10, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("watches not re-armed after write " + writes);
+            }
+            armed[0] = new CountDownLatch(count);
+            round[0] = new CountDownLatch(count);
+            long t0 = System.nanoTime();
+            writer.setData(NODE, Integer.toString(++writes).getBytes(StandardCharsets.UTF_8), -1);
+            if (!round[0].await(10, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("a watcher missed write " + writes);
+            }
+            long last = 0;
+            for (int k = 0; k < count; k++) {
+                last = Math.max(last, seenAt.get(k));
+            }
+            return (last - t0) / 1e6;
+        }
+
+        @Override
+        public void close() throws InterruptedException {
             for (ZooKeeper zk : sessions) {
                 zk.close();
             }
