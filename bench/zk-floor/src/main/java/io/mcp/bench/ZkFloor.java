@@ -11,8 +11,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
+import org.apache.zookeeper.AddWatchMode;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.WatchedEvent;
@@ -34,6 +36,9 @@ import org.apache.zookeeper.ZooKeeper;
  * is already running (the propagation part measures MCP and this floor on one server), writer and
  * watchers all connected to it.
  *
+ * <p>{@code ZkFloor --warm HOST:PORT WRITES}: warms a server with writes back to back, each read by
+ * a watcher as MCP's nodes read the overrides (see {@link #warm}).
+ *
  * <p>{@code ZkFloor --serve HOST:PORT COUNT}: the last of COUNT watchers, one write per line
  * {@code w} on stdin (see {@link #serve}).
  */
@@ -47,6 +52,11 @@ public final class ZkFloor {
 
     public static void main(String[] args) throws Exception {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        if (args[0].equals("--warm")) {
+            waitReady(args[1], List.of());
+            warm(args[1], Integer.parseInt(args[2]));
+            System.exit(0);
+        }
         if (args[0].equals("--serve")) {
             waitReady(args[1], List.of());
             serve(args[1], Integer.parseInt(args[2]));
@@ -192,6 +202,29 @@ public final class ZkFloor {
             for (String line; (line = in.readLine()) != null; ) {
                 if (line.equals("w")) {
                     System.out.println(String.format(Locale.ROOT, "floor %.3f", rig.write()));
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code --warm}: {@code writes} raw writes back to back, each seen by a persistent recursive
+     * watch and read, as MCP's nodes watch and read the overrides. A fresh server compiles its
+     * request path (C2) during its first thousands of requests; a server of a cluster that runs for
+     * months has long done so, and these writes do it before anything is measured.
+     */
+    private static void warm(String connect, int writes) throws Exception {
+        try (ZooKeeper writer = connect(connect); ZooKeeper watcher = connect(connect)) {
+            Semaphore read = new Semaphore(0);
+            watcher.addWatch(NODE, e -> {
+                if (e.getType() == Watcher.Event.EventType.NodeDataChanged) {
+                    watcher.getData(NODE, false, (rc, path, ctx, data, stat) -> read.release(), null);
+                }
+            }, AddWatchMode.PERSISTENT_RECURSIVE);
+            for (int i = 0; i < writes; i++) {
+                writer.setData(NODE, Integer.toString(i).getBytes(StandardCharsets.UTF_8), -1);
+                if (!read.tryAcquire(10, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("write " + i + " not seen within 10 s");
                 }
             }
         }
