@@ -690,13 +690,13 @@ def rows(r, row, targets, verdict):
     fl = (r.get("floor") or {}).get("last_of_50_ms")
     if f:
         b = f["bytes_last_ms"]
+        text = "%s; published after %s" % (cell(b), cell(f["pub_ms"]))
         if f.get("floor_ms", {}).get("n"):
             fl = f["floor_ms"]  # measured between MCP's writes: the same stretch of the machine
-        text = ("%s; published after %s; floor, a raw write seen by the last of %d watchers right after each of "
-                "MCP's writes: %s *(simulation: %d nodes in one JVM, each with its own ZooKeeper session; they "
-                "share the 2 cores and one disk; load average %.1f; %s)*"
-                % (cell(b), cell(f["pub_ms"]), f["nodes"], cell(fl), f["nodes"], (f.get("loadavg_before") or [0])[0],
-                   PROBED))
+            text += "; floor, a raw write seen by the last of %d watchers right after each of MCP's writes: %s" % (
+                f["nodes"], cell(fl))
+        text += (" *(simulation: %d nodes in one JVM, each with its own ZooKeeper session; they share the 2 cores and "
+                 "one disk; load average %.1f; %s)*" % (f["nodes"], (f.get("loadavg_before") or [0])[0], PROBED))
         st = ""
         if b.get("n"):
             ok = b["p50"] <= targets["prop_fifty_ms"] and (not fl or not fl.get("n") or b["p50"] <= 4 * fl["p50"])

@@ -236,15 +236,15 @@ public final class ZkFloor {
         private final ZooKeeper writer;
         private final int count;
         private final AtomicLongArray seenAt;
-        private final CountDownLatch[] round;
+        private volatile CountDownLatch round;
         // Every watch is re-armed before the next write: on a busy machine 20 ms may not be enough.
-        private final CountDownLatch[] armed = {new CountDownLatch(0)};
+        private volatile CountDownLatch armed = new CountDownLatch(0);
         private int writes;
 
         Rig(String writerAt, String watchersAt, int count) throws Exception {
             this.count = count;
             this.seenAt = new AtomicLongArray(count);
-            this.round = new CountDownLatch[] {new CountDownLatch(count)};
+            this.round = new CountDownLatch(count);
             try {
                 writer = connect(writerAt);
                 sessions.add(writer);
@@ -257,8 +257,8 @@ public final class ZkFloor {
                     self[0] = (WatchedEvent e) -> {
                         if (e.getType() == Watcher.Event.EventType.NodeDataChanged) {
                             seenAt.set(index, System.nanoTime());
-                            round[0].countDown();
-                            w.getData(NODE, self[0], (rc, path, ctx, data, stat) -> armed[0].countDown(), null);
+                            round.countDown();
+                            w.getData(NODE, self[0], (rc, path, ctx, data, stat) -> armed.countDown(), null);
                         }
                     };
                     w.getData(NODE, self[0], null);
@@ -271,14 +271,14 @@ public final class ZkFloor {
 
         /** One write: the milliseconds until the last watcher saw it. */
         double write() throws Exception {
-            if (!armed[0].await(10, TimeUnit.SECONDS)) {
+            if (!armed.await(10, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("watches not re-armed after write " + writes);
             }
-            armed[0] = new CountDownLatch(count);
-            round[0] = new CountDownLatch(count);
+            armed = new CountDownLatch(count);
+            round = new CountDownLatch(count);
             long t0 = System.nanoTime();
             writer.setData(NODE, Integer.toString(++writes).getBytes(StandardCharsets.UTF_8), -1);
-            if (!round[0].await(10, TimeUnit.SECONDS)) {
+            if (!round.await(10, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("a watcher missed write " + writes);
             }
             long last = 0;
