@@ -1,5 +1,6 @@
 package io.mcp.master.cluster;
 
+import io.mcp.core.digest.Md5;
 import io.mcp.core.xml.XmlException;
 import io.mcp.core.xml.XmlFiles;
 import java.io.ByteArrayInputStream;
@@ -343,7 +344,7 @@ public final class MasterMlist implements PublishListener, AutoCloseable {
         Stat stat = new Stat();
         try {
             byte[] data = client.getData().storingStatIn(stat).forPath(layout.overrideFile(rel));
-            return new Truth(OverrideSync.md5(data == null ? new byte[0] : data), stat.getVersion());
+            return new Truth(Md5.of(data == null ? new byte[0] : data), stat.getVersion());
         } catch (KeeperException.NoNodeException e) {
             return null;
         }

@@ -108,6 +108,4 @@ public final class MlistComparison {
         }
         return found;
     }
-
-
 }

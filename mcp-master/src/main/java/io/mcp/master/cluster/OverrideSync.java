@@ -80,11 +80,11 @@ import org.apache.zookeeper.data.Stat;
  * applied from what was read, unless the mlist shows it stale (its {@code mzxid} is not newer
  * than the one agreed: an event overtaken). A node's own publication is not read back: its event
  * names the transaction that fired it, which the mlist already agreed on. A written file, its
- * directory and then the mlist are made durable right after, off the way from the znode to the written file and
- * its {@link WriteListener}: the mlist never records a write before the disk holds it. A file torn
- * by a crash of the machine in that window differs from both the mlist and the znode, so the
- * cluster wins and restores it (the torn content is kept aside as a conflict); it is never
- * published, since the compare-and-set against the version the mlist agreed on fails.
+ * directory and then the mlist are made durable right after, off the way from the znode to the
+ * written file and its {@link WriteListener}: the mlist never records a write before the disk
+ * holds it. A file torn by a crash of the machine in that window differs from both the mlist and
+ * the znode, so the cluster wins and restores it (the torn content is kept aside as a conflict);
+ * it is never published, since the compare-and-set against the version the mlist agreed on fails.
  */
 public final class OverrideSync implements AutoCloseable {
     /** The largest file published: below ZooKeeper's default jute.maxbuffer of 1 MiB. */
@@ -589,7 +589,7 @@ public final class OverrideSync implements AutoCloseable {
             return; // what this node agreed on already (its own publication), or older: nothing new
         }
         byte[] bytes = data == null ? new byte[0] : data;
-        reconcileOne(rel, new Remote(bytes, stat.getVersion(), md5(bytes), stat.getMzxid()));
+        reconcileOne(rel, new Remote(bytes, stat.getVersion(), Md5.of(bytes), stat.getMzxid()));
     }
 
     /** Compares the local tree with the mlist; reconciles only the files that differ. */
@@ -759,7 +759,7 @@ public final class OverrideSync implements AutoCloseable {
         }
         oversized.remove(rel);
         byte[] localData = size < 0 ? null : readLocal(file);
-        String localMd5 = localData == null ? null : md5(localData);
+        String localMd5 = localData == null ? null : Md5.of(localData);
         Remote remote = known == READ ? readRemote(rel) : known;
         Mlist.Entry entry = mlist.get(rel);
         String agreed = entry == null ? null : entry.md5;
@@ -983,7 +983,7 @@ public final class OverrideSync implements AutoCloseable {
         try {
             byte[] data = client.getData().storingStatIn(stat).forPath(layout.overrideFile(rel));
             data = data == null ? new byte[0] : data;
-            return new Remote(data, stat.getVersion(), md5(data), stat.getMzxid());
+            return new Remote(data, stat.getVersion(), Md5.of(data), stat.getMzxid());
         } catch (KeeperException.NoNodeException e) {
             return null;
         }
@@ -1050,7 +1050,8 @@ public final class OverrideSync implements AutoCloseable {
             // Nanoseconds: two writes of one size within a millisecond must still differ.
             long mtime = a.lastModifiedTime().to(TimeUnit.NANOSECONDS);
             if (s == null || !Objects.equals(s.key(), a.fileKey()) || s.mtime() != mtime || s.size() != a.size()) {
-                String md5 = a.size() > MAX_BYTES ? "oversized:" + a.size() + ":" + mtime : md5(Files.readAllBytes(f));
+                String md5 = a.size() > MAX_BYTES ? "oversized:" + a.size() + ":" + mtime
+                        : Md5.of(Files.readAllBytes(f));
                 s = new Seen(a.fileKey(), mtime, a.size(), md5);
                 seen.put(rel, s);
             }
@@ -1175,10 +1176,6 @@ public final class OverrideSync implements AutoCloseable {
         }
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         mlistView = java.util.Collections.unmodifiableMap(new TreeMap<>(mlist));
-    }
-
-    static String md5(byte[] data) {
-        return Md5.of(data);
     }
 
     /** For tests: waits until everything queued on the sync thread before this call has run. */

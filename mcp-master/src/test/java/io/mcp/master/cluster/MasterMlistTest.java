@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mcp.core.digest.Md5;
 import io.mcp.core.event.EventLog;
 import io.mcp.core.paths.NodePaths;
 import io.mcp.master.cluster.ClusterTesting.Events;
@@ -145,7 +146,7 @@ class MasterMlistTest {
             byte[] data = c.getData().storingStatIn(stat).forPath(n.cluster.layout().overridesPath() + "/" + child);
             Mlist.Entry e = new Mlist.Entry();
             e.path = ZkLayout.decodeOverride(child);
-            e.md5 = OverrideSync.md5(data);
+            e.md5 = Md5.of(data);
             e.revision = stat.getVersion();
             out.put(e.path, e);
         }
@@ -176,7 +177,7 @@ class MasterMlistTest {
         held.release();
         await("the master mlist has settings.xml", () -> master(n2).containsKey("settings.xml"));
         Mlist.Entry e = master(n2).get("settings.xml");
-        assertEquals(OverrideSync.md5(content), e.md5);
+        assertEquals(Md5.of(content), e.md5);
         assertEquals(0, e.revision);
         assertEquals(ClusterTesting.CLUSTER, e.cluster);
         assertEquals("1", e.node);

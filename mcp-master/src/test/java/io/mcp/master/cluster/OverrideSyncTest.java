@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.mcp.core.digest.Md5;
 import io.mcp.core.event.Event;
 import io.mcp.core.event.EventLog;
 import io.mcp.core.os.FileWatch;
@@ -204,7 +205,7 @@ class OverrideSyncTest {
         Told t = told.get(0);
         Path file = n2.file("dir/told.conf").toAbsolutePath().normalize();
         assertEquals(file, t.file());
-        assertEquals(OverrideSync.md5(content), t.md5());
+        assertEquals(Md5.of(content), t.md5());
         BasicFileAttributes now = Files.readAttributes(file, BasicFileAttributes.class);
         assertEquals(now.fileKey(), t.attributes().fileKey());
         assertEquals(now.lastModifiedTime(), t.attributes().lastModifiedTime());
