@@ -427,7 +427,7 @@ public final class MasterMlist implements PublishListener, AutoCloseable {
         byte[] bytes = data == null ? new byte[0] : data;
         Parsed p = last;
         if (!Arrays.equals(p.data(), bytes)) {
-            p = new Parsed(bytes, parse(bytes));
+            p = new Parsed(bytes, Collections.unmodifiableMap(parse(bytes))); // shared by later readers
             last = p;
         }
         return p.entries();
