@@ -2,6 +2,7 @@ package io.mcp.master.cluster;
 
 import io.mcp.core.digest.Md5;
 import io.mcp.core.event.EventLog;
+import io.mcp.core.os.FileSpace;
 import io.mcp.core.os.FileWatch;
 import io.mcp.core.paths.Directories;
 import io.mcp.core.paths.NodePaths;
@@ -22,6 +23,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -151,6 +153,11 @@ public final class OverrideSync implements AutoCloseable {
     private boolean tmpBesideFile;
     private final Set<Path> filesToSync = new HashSet<>();
     private final Set<Path> dirsToSync = new HashSet<>();
+    /** The files that writes from the cluster replaced, open until the next flush frees them. */
+    private final List<FileChannel> replaced = new ArrayList<>();
+    private static final int MAX_HELD = 16;
+    /** What the temporary file made ahead has reserved: an override is most often one block or less. */
+    private static final long TMP_RESERVED = 4096;
 
     /** What a local file looked like when it was last hashed, to skip hashing when it did not change. */
     private record Seen(Object key, long mtime, long size, String md5) {
@@ -946,6 +953,15 @@ public final class OverrideSync implements AutoCloseable {
 
     private void flush() {
         flushQueued = false;
+        for (FileChannel old : replaced) {
+            try {
+                old.close();
+            } catch (IOException e) {
+                LOG.log(Level.FINE, "cannot close a replaced file", e);
+            }
+        }
+        replaced.clear();
+        boolean wrote = !filesToSync.isEmpty();
         // The content first, then the renames: the mlist saved next may then record them.
         for (Path file : filesToSync) {
             durable.accept(file);
@@ -962,6 +978,9 @@ public final class OverrideSync implements AutoCloseable {
             } catch (IOException | RuntimeException e) {
                 LOG.log(Level.WARNING, "cannot save " + paths.mlist(), e);
             }
+        }
+        if (wrote) {
+            prepareTmp(); // for the next write from the cluster
         }
     }
 
@@ -1094,9 +1113,10 @@ public final class OverrideSync implements AutoCloseable {
      * change action. Returns the file's attributes as written.
      *
      * <p>The temporary file is {@code var/override-sync.tmp} (one write at a time, on the sync
-     * thread), where no watch sees it being created, written and renamed away: the watches of
-     * {@code override/} (this class's and the change actions') see one rename into place. Where
-     * {@code var/} is another file system than the file, the temporary file is beside it instead.
+     * thread; made ahead by the flush before, {@link #prepareTmp}), where no watch sees it being
+     * created, written and renamed away: the watches of {@code override/} (this class's and the
+     * change actions') see one rename into place. Where {@code var/} is another file system than
+     * the file, the temporary file is beside it instead.
      */
     private BasicFileAttributes writeAtomically(Path file, byte[] data) throws IOException {
         Path dir = file.getParent();
@@ -1105,7 +1125,7 @@ public final class OverrideSync implements AutoCloseable {
         if (tmpBesideFile) {
             return writeAtomically(file, data, beside);
         }
-        Path tmp = paths.varDir().resolve("override-sync.tmp");
+        Path tmp = varTmp();
         try {
             return writeAtomically(file, data, tmp);
         } catch (AtomicMoveNotSupportedException otherFileSystem) {
@@ -1117,20 +1137,65 @@ public final class OverrideSync implements AutoCloseable {
 
     private BasicFileAttributes writeAtomically(Path file, byte[] data, Path tmp) throws IOException {
         Directories.ensure(tmp.getParent());
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             ByteBuffer b = ByteBuffer.wrap(data);
             while (b.hasRemaining()) {
                 ch.write(b);
             }
+            ch.truncate(data.length); // what a crash left in a temporary file made ahead
         }
         // Taken before the rename, which keeps them: a later write by anyone else changes them.
         BasicFileAttributes written = Files.readAttributes(tmp, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        holdReplaced(file);
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         filesToSync.add(file);
         dirsToSync.add(file.getParent());
         queueFlush();
         return written;
+    }
+
+    /**
+     * Keeps the file about to be replaced open until the next flush, which frees it: freed by the
+     * rename itself (its blocks, its inode), it took 60 µs per node and write in the fifty-node
+     * simulation, on the way to the change action. A regular file only: opening a FIFO would block.
+     * A burst of writes (a reconcile after a partition) keeps a few only, not a descriptor each.
+     */
+    private void holdReplaced(Path file) {
+        if (replaced.size() >= MAX_HELD) {
+            return;
+        }
+        try {
+            if (Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isRegularFile()) {
+                replaced.add(FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS));
+            }
+        } catch (IOException none) {
+            // nothing to keep: the rename frees nothing, or frees it itself
+        }
+    }
+
+    private Path varTmp() {
+        return paths.varDir().resolve("override-sync.tmp");
+    }
+
+    /**
+     * Makes the next write's temporary file now, after a write's flush, rather than in the write, with
+     * its first block reserved on disk. On the way to the change action, in the fifty-node
+     * simulation, ext4 spent 80 µs per node and write creating it (without a journal, creating a
+     * file passes over every inode freed in the last minute: each node frees two per write) and
+     * 70 µs in the rename starting to write it back (a file renamed over another whose blocks are
+     * still to be allocated is written back at once). Where the write cannot use {@code var/},
+     * none is made.
+     */
+    private void prepareTmp() {
+        if (tmpBesideFile) {
+            return;
+        }
+        try {
+            Directories.ensure(paths.varDir());
+            FileSpace.reserve(varTmp(), TMP_RESERVED);
+        } catch (IOException | RuntimeException | LinkageError e) {
+            LOG.log(Level.FINE, "cannot make " + varTmp() + " ahead; the next write makes it", e);
+        }
     }
 
     // ---- the mlist ----

@@ -280,6 +280,48 @@ class OverrideSyncTest {
         assertEquals(List.of(file.toString(), file.getParent().toString()), made);
     }
 
+    @Test
+    void aFileReplacedFromTheClusterIsFreedByTheFlushWhichMakesTheNextTemporaryFileAhead() throws Exception {
+        Node n1 = eventDriven("1");
+        Node n2 = resources.add(new Node("2"));
+        n2.periodicMs = 3_600_000;
+        Path file = n2.file("freed.conf").toAbsolutePath().normalize();
+        Path ahead = n2.paths.varDir().resolve("override-sync.tmp");
+        List<Boolean> replacedOpenAtWrite = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<Boolean> replacedOpenAtFlush = new java.util.concurrent.CopyOnWriteArrayList<>();
+        n2.writeListener = (f, written, md5) -> replacedOpenAtWrite.add(openButDeleted(file));
+        n2.durable = p -> {
+            replacedOpenAtFlush.add(openButDeleted(file));
+            OverrideSync.fsync(p);
+        };
+        n2.start();
+
+        editorWrite(n1.file("freed.conf"), bytes("one\n"));
+        await("freed.conf on node 2", () -> n2.has("freed.conf", bytes("one\n")));
+        await("the next temporary file made ahead, its block reserved", () -> ahead.toFile().length() == 4096);
+        editorWrite(n1.file("freed.conf"), bytes("two\n"));
+        await("freed.conf replaced on node 2", () -> n2.has("freed.conf", bytes("two\n")));
+        await("the second flush", () -> replacedOpenAtFlush.size() == 4); // the file and its directory, twice
+
+        assertEquals(List.of(false, true), replacedOpenAtWrite, "nothing replaced by the first write, then held");
+        assertEquals(List.of(false, false, false, false), replacedOpenAtFlush, "freed by the flush, before its fsyncs");
+    }
+
+    /** Whether this JVM holds a descriptor of {@code file} as it was before something replaced or deleted it. */
+    private static boolean openButDeleted(Path file) {
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.anyMatch(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd).toString().equals(file + " (deleted)");
+                } catch (IOException closedMeanwhile) {
+                    return false;
+                }
+            });
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     private static boolean mlistRecords(Node n, String rel) {
         try {
             return Files.readString(n.paths.mlist()).contains("\"" + rel + "\"");
