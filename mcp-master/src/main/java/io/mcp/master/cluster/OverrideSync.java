@@ -1147,10 +1147,10 @@ public final class OverrideSync implements AutoCloseable {
         // Taken before the rename, which keeps them: a later write by anyone else changes them.
         BasicFileAttributes written = Files.readAttributes(tmp, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         holdReplaced(file);
+        queueFlush(); // which closes what was held, whether the rename is done or fails
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         filesToSync.add(file);
         dirsToSync.add(file.getParent());
-        queueFlush();
         return written;
     }
 
