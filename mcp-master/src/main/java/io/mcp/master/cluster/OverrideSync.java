@@ -100,6 +100,10 @@ public final class OverrideSync implements AutoCloseable {
      * have had the change (on one disk, their fsyncs would otherwise wait behind these).
      */
     private static final long FLUSH_DELAY_MS = 100;
+    /** The most replaced files held open until a flush (see {@link #holdReplaced}). */
+    private static final int MAX_HELD = 16;
+    /** What the temporary file made ahead has reserved: an override is most often one block or less. */
+    private static final long TMP_RESERVED = 4096;
     private static final String SOURCE = NodePaths.MASTER;
     private static final Logger LOG = Logger.getLogger(OverrideSync.class.getName());
 
@@ -155,9 +159,6 @@ public final class OverrideSync implements AutoCloseable {
     private final Set<Path> dirsToSync = new HashSet<>();
     /** The files that writes from the cluster replaced, open until the next flush frees them. */
     private final List<FileChannel> replaced = new ArrayList<>();
-    private static final int MAX_HELD = 16;
-    /** What the temporary file made ahead has reserved: an override is most often one block or less. */
-    private static final long TMP_RESERVED = 4096;
 
     /** What a local file looked like when it was last hashed, to skip hashing when it did not change. */
     private record Seen(Object key, long mtime, long size, String md5) {
