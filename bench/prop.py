@@ -8,9 +8,11 @@ server, warmed first with raw writes (a fresh server compiles its request path m
    1, 2, 3 and pointing at that server, and files.d/bench.xml whose change action runs
    bench/prop-mark). Each write: the harness writes override/bench.conf on node 1 as an editor
    does (a temporary file, then rename) and times, from the rename, (a) nodes 2 and 3 holding the
-   same bytes (inotify on their override/ directories: each IN_MOVED_TO / IN_CLOSE_WRITE of the
-   file is read and compared), (b) their change action started (the kernel's exec event of the
-   action's process, netlink; else the time prop-mark itself read), and (c) on every other write
+   same bytes (inotify on their override/ directories: the time of each IN_MOVED_TO /
+   IN_CLOSE_WRITE of the file; the files are compared once both have had one, and a node's time
+   is its latest event before the bytes matched), (b) their change action started (the kernel's
+   exec event of the action's process, netlink; else the time prop-mark itself read; looked for
+   only 30 ms after the rename, so that the harness takes no CPU meanwhile), and (c) on every other write
    only, the file's znode written (a one-time watch in a separate session: `PropSim probe`; the
    figures (a) and (b) come from the writes without it).
 2. The floor on the same server: bench/zk-floor's ZkFloor --connect (a raw setData seen by one
@@ -38,6 +40,7 @@ import time
 
 NS = 1_000_000_000
 FILE = "bench.conf"
+FIRST_LOOK_NS = 30_000_000  # after the rename: when the change actions' start is first looked for
 CLUSTER = "bench"
 SIM_CLUSTER = "bench50"
 
@@ -297,6 +300,11 @@ class Prop:
         os.rename(tmp, os.path.join(writer, FILE))
         pending = set(range(len(targets)))
         arrived, pub = {}, None
+        # The time of each target's latest event for the file; its bytes are compared only once
+        # every pending target has had one, so that reading them takes no CPU while a later node
+        # is still on its way. The arrival is that latest event before the bytes matched: never
+        # earlier than the rename that brought them.
+        touched = {}
         fds = [ino.fd] + ([probe.fd] if probe else [])
         end = t0 + int(deadline_s * NS)
         while pending or (probe and pub is None):
@@ -307,9 +315,15 @@ class Prop:
             now = time.monotonic_ns()
             if ino.fd in r:
                 for key, name in ino.read():
-                    if name == FILE and key in pending and self.same(targets[key], data):
-                        arrived[key] = now
-                        pending.discard(key)
+                    if name == FILE and key in pending:
+                        touched[key] = now
+                if pending and pending <= touched.keys():
+                    for key in list(pending):
+                        if self.same(targets[key], data):
+                            arrived[key] = touched[key]
+                            pending.discard(key)
+                        else:
+                            del touched[key]
             if probe and probe.fd in r:
                 for l in probe.read():
                     if l.startswith("pub ") and pub is None:
@@ -340,12 +354,16 @@ class Prop:
                 if pid not in first_exec or ts < first_exec[pid]:
                     first_exec[pid] = ts
 
-    def wait_actions(self, marks, tag, first_exec):
+    def wait_actions(self, marks, tag, first_exec, t0):
         """{node: (start ns, how)} of the change actions that ran for `tag`, waiting at most
         action_wait_s (not at all once they are known not to run in this build)."""
         found = {}
         if self.action_state is False:
             return found
+        # Their start comes from the kernel's exec events and prop-mark's own clock, whenever they
+        # are read: the first look waits until the actions are most likely done, so that this
+        # process takes no CPU from the nodes while their actions start.
+        time.sleep(max(0.0, (t0 + FIRST_LOOK_NS - time.monotonic_ns()) / NS))
         end = time.monotonic() + self.cfg["action_wait_s"]
         while len(found) < len(marks) and time.monotonic() < end:
             self.collect_execs(first_exec)
@@ -480,7 +498,7 @@ class Prop:
                     floor_proc.stdin.write(b"w\n")
                     floor_proc.stdin.flush()
                     floor_ms = float(floor_proc.lines.wait_for("floor", 30).split()[1])
-                acts = self.wait_actions(marks, tag, first_exec) if marks else {}
+                acts = self.wait_actions(marks, tag, first_exec, t0) if marks else {}
                 if acts:
                     self.action_state = True
                 elif marks and self.action_state is None and i >= 2:
