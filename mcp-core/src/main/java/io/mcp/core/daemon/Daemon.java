@@ -6,8 +6,10 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.logging.ConsoleHandler;
 import java.util.logging.Handler;
 import java.util.logging.Logger;
+import java.util.logging.StreamHandler;
 
 /** What each MCP process does to be one: its name in {@code ps}, its PID file, its lifeline. */
 public final class Daemon {
@@ -21,10 +23,22 @@ public final class Daemon {
     private Daemon() {
     }
 
-    /** Logs through {@link LogLine}: one line per record, cheap to format. */
+    /**
+     * Logs through {@link LogLine}: one line per record, cheap to format. What went to standard
+     * error goes there through a {@link BatchedHandler}: routine lines in batches, off the threads
+     * that do the work they report.
+     */
     public static void logOneLinePerRecord() {
-        for (Handler h : Logger.getLogger("").getHandlers()) {
-            h.setFormatter(new LogLine());
+        Logger root = Logger.getLogger("");
+        for (Handler h : root.getHandlers()) {
+            if (h instanceof ConsoleHandler) {
+                StreamHandler err = new StreamHandler(System.err, new LogLine());
+                err.setLevel(h.getLevel());
+                root.removeHandler(h);
+                root.addHandler(new BatchedHandler(err));
+            } else {
+                h.setFormatter(new LogLine());
+            }
         }
     }
 
