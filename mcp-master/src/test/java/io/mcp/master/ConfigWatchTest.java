@@ -119,6 +119,57 @@ class ConfigWatchTest extends NodeTest {
     }
 
     @Test
+    void anEditedDefinitionRunsItsNewChangeActionsAndABrokenEditKeepsTheLastGoodOnes() throws Exception {
+        watchAppConf();
+        replace("override/app.conf", "one");
+        node.startMaster();
+        replace("override/app.conf", "two");
+        awaitSeen(List.of("[two]"));
+
+        Files.writeString(node.paths.filesDir().resolve("app.xml"), """
+                <file path="override/app.conf" notify="1">
+                  <actionlist name="change"><action>echo "new [$(cat override/app.conf)]" >> seen.log</action></actionlist>
+                </file>
+                """);
+        awaitActionWith("new [");
+        Files.writeString(node.paths.filesDir().resolve("app.xml"), "<file path=\"override/app.conf\" notify=\"1\">");
+        TestNode.await(() -> events().stream().anyMatch(e -> e.kind().equals("invalid") && e.message().contains("app.xml")),
+                () -> "the broken edit reported");
+        replace("override/app.conf", "after the broken edit");
+        TestNode.await(() -> seen().contains("new [after the broken edit]"),
+                () -> "the last good change actions to run, saw " + seen());
+        assertFalse(seen().contains("[after the broken edit]"), seen().toString());
+    }
+
+    private List<Event> events() {
+        try {
+            return new EventLog(node.paths.eventsLog(), Clock.systemUTC()).tail(100);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Writes new content until a change action's line starts with {@code prefix}: the edited
+     * definition is read once the master's watch of files.d/ has seen it.
+     */
+    private void awaitActionWith(String prefix) {
+        int[] n = {0};
+        TestNode.await(() -> {
+            if (seen().stream().anyMatch(l -> l.startsWith(prefix))) {
+                return true;
+            }
+            try {
+                replace("override/app.conf", "edit " + n[0]++);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return false;
+        }, () -> "a change action starting with '" + prefix + "', saw last "
+                + seen().subList(Math.max(0, seen().size() - 3), seen().size()));
+    }
+
+    @Test
     void aBrokenDefinitionIsReportedAndTheOthersKeepWorking() throws Exception {
         watchAppConf();
         Files.writeString(node.paths.filesDir().resolve("broken.xml"), """

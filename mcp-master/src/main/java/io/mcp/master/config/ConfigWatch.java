@@ -76,7 +76,7 @@ public final class ConfigWatch implements AutoCloseable {
     }
 
     /** {@code files.d/NAME.xml}. */
-    private record FileTrigger(String name, FileDefinition def) implements Trigger {
+    private record FileTrigger(String name, FileDefinition def, ForkerClient.Prepared change) implements Trigger {
     }
 
     /** A service's {@code <config path= on-change=>}. */
@@ -85,10 +85,20 @@ public final class ConfigWatch implements AutoCloseable {
 
     /** What a file looked like when last hashed, to skip hashing when nothing changed. */
     private record Stamp(Object key, long mtime, long size) {
+        /** Written out: a record's own equals goes through method handles, which C1 alone runs slowly. */
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Stamp s && mtime == s.mtime && size == s.size && Objects.equals(key, s.key);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(key, mtime, size);
+        }
     }
 
     /** A files.d definition file as last read: the good definition, or the last good one after an error. */
-    private record Known(Stamp stamp, FileDefinition def) {
+    private record Known(Stamp stamp, FileDefinition def, ForkerClient.Prepared change) {
     }
 
     /** One watched file. */
@@ -175,7 +185,7 @@ public final class ConfigWatch implements AutoCloseable {
         definitions.forEach((xml, known) -> {
             if (known.def != null) {
                 Path file = target(known.def.path);
-                now.computeIfAbsent(file, f -> new ArrayList<>()).add(new FileTrigger(baseName(xml), known.def));
+                now.computeIfAbsent(file, f -> new ArrayList<>()).add(new FileTrigger(baseName(xml), known.def, known.change));
                 if (!known.def.propagates() && file.startsWith(override)) {
                     keepLocal.add(override.relativize(file).toString().replace(file.getFileSystem().getSeparator(), "/"));
                 } else if (known.def.propagates() && !file.startsWith(override)) {
@@ -240,10 +250,11 @@ public final class ConfigWatch implements AutoCloseable {
                 return;
             }
             try {
-                definitions.put(f, new Known(stamp, FileDefinitions.load(f, paths)));
+                FileDefinition def = FileDefinitions.load(f, paths);
+                definitions.put(f, new Known(stamp, def, changeRequest(baseName(f), def)));
             } catch (XmlException e) {
                 FileDefinition lastGood = before == null ? null : before.def;
-                definitions.put(f, new Known(stamp, lastGood));
+                definitions.put(f, new Known(stamp, lastGood, before == null ? null : before.change));
                 events.alert(SOURCE, "invalid", e.getMessage()
                         + (lastGood != null ? " (still watching " + lastGood.path + " as before)" : ""));
             }
@@ -363,11 +374,7 @@ public final class ConfigWatch implements AutoCloseable {
     }
 
     private CompletableFuture<Void> runChange(Path file, FileTrigger trigger) {
-        List<String> commands = trigger.def.changeActions().map(ActionList::commands).orElse(List.of());
-        ForkerRequest request = new ForkerRequest(ForkerRequest.RUN, "files.d/" + trigger.name, commands, null,
-                null, trigger.def.user, trigger.def.group, paths.root().toString(), actionTimeout.toMillis(), null,
-                paths.fileActionsLog(trigger.name).toString());
-        CompletableFuture<ForkerReply> sent = forker.send(request);
+        CompletableFuture<ForkerReply> sent = forker.send(trigger.change);
         LOG.info("files.d/" + trigger.name + ": " + file + " changed; running its change actions");
         return sent.thenAccept(reply -> {
             if (reply.ok()) {
@@ -508,6 +515,14 @@ public final class ConfigWatch implements AutoCloseable {
         } catch (IOException e) {
             LOG.log(Level.WARNING, "cannot write " + file, e);
         }
+    }
+
+    /** The request that runs {@code def}'s change actions: the same every time, so written once. */
+    private ForkerClient.Prepared changeRequest(String name, FileDefinition def) {
+        List<String> commands = def.changeActions().map(ActionList::commands).orElse(List.of());
+        return ForkerClient.prepare(new ForkerRequest(ForkerRequest.RUN, "files.d/" + name, commands, null, null,
+                def.user, def.group, paths.root().toString(), actionTimeout.toMillis(), null,
+                paths.fileActionsLog(name).toString()));
     }
 
     private static String baseName(Path f) {

@@ -60,15 +60,47 @@ public final class ForkerClient implements AutoCloseable {
     }
 
     /**
+     * A request already written as JSON, for one sent again and again (a {@code files.d}
+     * definition's change actions): writing it took more CPU than sending it, right when the
+     * forker needs a core.
+     */
+    public static final class Prepared {
+        private final ForkerRequest request;
+        private final byte[] line;
+        private final String error;
+
+        private Prepared(ForkerRequest request, byte[] line, String error) {
+            this.request = request;
+            this.line = line;
+            this.error = error;
+        }
+    }
+
+    /** {@code request} written once; one that cannot be written is answered as a failure when sent. */
+    public static Prepared prepare(ForkerRequest request) {
+        try {
+            return new Prepared(request, ForkerJson.writeRequest(request), null);
+        } catch (IOException e) {
+            return new Prepared(request, null, "cannot write the request: " + e.getMessage());
+        }
+    }
+
+    /**
      * Sends {@code request}; the answer is a failure if none comes within the time its actions
      * may take plus the wait for an absent forker, so a lost answer never leaves a service
      * starting or stopping for ever.
      */
     public CompletableFuture<ForkerReply> send(ForkerRequest request) {
+        return send(prepare(request));
+    }
+
+    /** As {@link #send(ForkerRequest)}, for a request written beforehand. */
+    public CompletableFuture<ForkerReply> send(Prepared prepared) {
+        ForkerRequest request = prepared.request;
         int actions = request.actions() == null ? 1 : Math.max(1, request.actions().size());
         long limit = (request.timeoutMillis() > 0 ? request.timeoutMillis() * actions : NO_LIMIT_ANSWER.toMillis())
                 + waitForForker.toMillis() + ANSWER_SLACK.toMillis();
-        return dispatch(request, waitForForker)
+        return dispatch(prepared, waitForForker)
                 .completeOnTimeout(ForkerReply.failure("no answer from mcp-forker within " + limit / 1000 + " s"),
                         limit, TimeUnit.MILLISECONDS);
     }
@@ -79,7 +111,7 @@ public final class ForkerClient implements AutoCloseable {
      * restart, asking about one), whose failure has a fallback.
      */
     public CompletableFuture<ForkerReply> sendIfRunning(ForkerRequest request) {
-        return dispatch(request, Duration.ZERO)
+        return dispatch(prepare(request), Duration.ZERO)
                 .completeOnTimeout(ForkerReply.failure("no answer from mcp-forker within "
                         + QUICK_ANSWER.toSeconds() + " s"), QUICK_ANSWER.toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -90,12 +122,10 @@ public final class ForkerClient implements AutoCloseable {
      * even have woken up. Without a kept connection, a pool thread connects (and waits for an
      * absent forker) first.
      */
-    private CompletableFuture<ForkerReply> dispatch(ForkerRequest request, Duration waitForForker) {
-        byte[] line;
-        try {
-            line = ForkerJson.writeRequest(request);
-        } catch (IOException e) {
-            return CompletableFuture.completedFuture(ForkerReply.failure("cannot write the request: " + e.getMessage()));
+    private CompletableFuture<ForkerReply> dispatch(Prepared prepared, Duration waitForForker) {
+        byte[] line = prepared.line;
+        if (line == null) {
+            return CompletableFuture.completedFuture(ForkerReply.failure(prepared.error));
         }
         JsonLineClient idle;
         while ((idle = take()) != null) {
