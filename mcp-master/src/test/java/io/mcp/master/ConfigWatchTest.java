@@ -8,6 +8,7 @@ import io.mcp.core.event.Event;
 import io.mcp.core.event.EventLog;
 import io.mcp.core.proto.Json;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -145,7 +146,7 @@ class ConfigWatchTest extends NodeTest {
         try {
             return new EventLog(node.paths.eventsLog(), Clock.systemUTC()).tail(100);
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -162,7 +163,7 @@ class ConfigWatchTest extends NodeTest {
             try {
                 replace("override/app.conf", "edit " + n[0]++);
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                throw new UncheckedIOException(e);
             }
             return false;
         }, () -> "a change action starting with '" + prefix + "', saw last "
