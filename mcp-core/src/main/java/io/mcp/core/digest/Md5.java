@@ -10,6 +10,12 @@ import java.util.HexFormat;
 
 /** The MD5 of a file's content, in hex: how the mlists and the config watch tell contents apart. */
 public final class Md5 {
+    /**
+     * Copied for each hash: looking MD5 up among the security providers by name took longer than
+     * hashing a file of a few kilobytes, on the path of every change from the cluster.
+     */
+    private static final MessageDigest PROTOTYPE = lookUp();
+
     private Md5() {
     }
 
@@ -31,6 +37,14 @@ public final class Md5 {
     }
 
     private static MessageDigest digest() {
+        try {
+            return (MessageDigest) PROTOTYPE.clone();
+        } catch (CloneNotSupportedException e) {
+            return lookUp();
+        }
+    }
+
+    private static MessageDigest lookUp() {
         try {
             return MessageDigest.getInstance("MD5");
         } catch (NoSuchAlgorithmException e) {
