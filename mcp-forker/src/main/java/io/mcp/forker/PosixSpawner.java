@@ -1,7 +1,10 @@
 package io.mcp.forker;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import jnr.constants.platform.OpenFlags;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Memory;
@@ -23,8 +26,8 @@ import jnr.ffi.annotations.SaveError;
 final class PosixSpawner implements Spawner {
     /** The part of glibc this class calls. */
     public interface LibC {
-        int posix_spawn(@Out int[] pid, @In String path, Pointer fileActions, Pointer attr,
-                @In String[] argv, @In String[] envp);
+        int posix_spawn(@Out int[] pid, @In String path, Pointer fileActions, Pointer attr, Pointer argv,
+                Pointer envp);
 
         int posix_spawnattr_init(Pointer attr);
 
@@ -63,6 +66,8 @@ final class PosixSpawner implements Spawner {
     private static final int FILE_ACTIONS_BYTES = 256;
     private static final int SIGSET_BYTES = 256;
     private static final int LOG_MODE = 0644;
+    /** More than a forker sees in practice: a few log descriptors (spawns at once) times the working directories. */
+    private static final int KEPT_SETUPS = 64;
 
     private final LibC libc;
     private final Runtime runtime;
@@ -70,6 +75,22 @@ final class PosixSpawner implements Spawner {
     /** The same for every child and only read by posix_spawn, so built once and shared by all threads. */
     private final Pointer attr;
     private final boolean canChdir;
+    /**
+     * File actions kept for good, by the log's descriptor and the working directory: the log is
+     * opened, spawned with and closed, so the next spawn's log gets the same descriptor, and
+     * building the actions took six calls into glibc, each as costly as the spawn's own.
+     * posix_spawn only reads them, so threads share them.
+     */
+    private final Map<Setup, Pointer> setups = new ConcurrentHashMap<>();
+    /** The last environment laid out for a child, kept: most requests pass the same one. */
+    private volatile NativeStrings lastEnv;
+
+    private record Setup(int logFd, Path workdir) {
+    }
+
+    /** {@code values} as a NULL-terminated array of C strings in {@code memory}, which holds both. */
+    private record NativeStrings(List<String> values, Pointer memory) {
+    }
 
     PosixSpawner(Reaper reaper) {
         this.libc = LibraryLoader.create(LibC.class).load("c");
@@ -133,30 +154,74 @@ final class PosixSpawner implements Spawner {
         if (logFd < 0) {
             throw SpawnException.cannotOpenLog(log, runtime.getLastError());
         }
-        Pointer actions = Memory.allocateDirect(runtime, FILE_ACTIONS_BYTES, true);
+        Setup setup = new Setup(logFd, workdir);
+        Pointer actions = setups.get(setup);
+        boolean kept = actions != null;
         try {
-            check(libc.posix_spawn_file_actions_init(actions), "posix_spawn_file_actions_init");
-            try {
-                int error = addFileActions(actions, logFd);
-                if (error == 0 && workdir != null) {
-                    error = libc.posix_spawn_file_actions_addchdir_np(actions, workdir.toString());
-                }
-                if (error != 0) {
-                    throw SpawnException.spawnFailed(program, error);
-                }
-                int[] pid = new int[1];
-                error = libc.posix_spawn(pid, program, actions, attr,
-                        argv.toArray(String[]::new), env.toArray(String[]::new));
-                if (error != 0) {
-                    throw SpawnException.spawnFailed(program, error);
-                }
-                return new Child(pid[0], reaper.register(pid[0]));
-            } finally {
+            if (actions == null) {
+                actions = fileActions(program, logFd, workdir);
+                kept = setups.size() < KEPT_SETUPS && setups.putIfAbsent(setup, actions) == null;
+            }
+            int[] pid = new int[1];
+            int error = libc.posix_spawn(pid, program, actions, attr, layOut(argv).memory(), environment(env));
+            if (error != 0) {
+                throw SpawnException.spawnFailed(program, error);
+            }
+            return new Child(pid[0], reaper.register(pid[0]));
+        } finally {
+            if (actions != null && !kept) {
                 libc.posix_spawn_file_actions_destroy(actions);
             }
-        } finally {
             libc.close(logFd);
         }
+    }
+
+    /** What the child does before it executes: stdin from /dev/null, stdout and stderr to the log, into workdir. */
+    private Pointer fileActions(String program, int logFd, Path workdir) throws SpawnException {
+        Pointer actions = Memory.allocateDirect(runtime, FILE_ACTIONS_BYTES, true);
+        check(libc.posix_spawn_file_actions_init(actions), "posix_spawn_file_actions_init");
+        int error = addFileActions(actions, logFd);
+        if (error == 0 && workdir != null) {
+            error = libc.posix_spawn_file_actions_addchdir_np(actions, workdir.toString());
+        }
+        if (error != 0) {
+            libc.posix_spawn_file_actions_destroy(actions);
+            throw SpawnException.spawnFailed(program, error);
+        }
+        return actions;
+    }
+
+    private Pointer environment(List<String> env) {
+        NativeStrings known = lastEnv;
+        if (known == null || !known.values().equals(env)) {
+            known = layOut(env);
+            lastEnv = known;
+        }
+        return known.memory();
+    }
+
+    /**
+     * One block of native memory: the pointers, then the strings they point to. jnr-ffi's own
+     * conversion of a {@code String[]} allocates and encodes each string separately: with the
+     * environment, a third of a spawn's CPU.
+     */
+    private NativeStrings layOut(List<String> values) {
+        int n = values.size();
+        byte[][] encoded = new byte[n][];
+        long pointers = (n + 1L) * runtime.addressSize();
+        long size = pointers;
+        for (int i = 0; i < n; i++) {
+            encoded[i] = values.get(i).getBytes(StandardCharsets.UTF_8);
+            size += encoded[i].length + 1;
+        }
+        Pointer memory = Memory.allocateDirect(runtime, size, true);
+        long at = pointers;
+        for (int i = 0; i < n; i++) {
+            memory.putAddress((long) i * runtime.addressSize(), memory.address() + at);
+            memory.put(at, encoded[i], 0, encoded[i].length); // the zero after it is already there
+            at += encoded[i].length + 1;
+        }
+        return new NativeStrings(values, memory);
     }
 
     /** Returns 0, or the error (ENOMEM) of the first action that could not be added. */

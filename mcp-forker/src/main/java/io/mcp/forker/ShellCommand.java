@@ -166,7 +166,9 @@ final class ShellCommand {
             return null;
         }
         List<String> words = PlainCommand.words(line);
-        Path program = words == null ? null : PlainCommand.program(words.get(0), variable("PATH"));
+        String name = words == null ? null : words.get(0);
+        // The PATH is looked up only for a bare name.
+        Path program = name == null ? null : PlainCommand.program(name, name.startsWith("/") ? null : variable("PATH"));
         if (program == null) {
             return null;
         }

@@ -71,6 +71,26 @@ class PosixSpawnerTest {
     }
 
     @Test
+    void spawnsOneAfterAnotherEachGetTheirOwnLogDirectoryAndEnvironment() throws Exception {
+        // Each spawn's log gets the descriptor the previous one closed: what is kept for one
+        // descriptor and directory must still send every child's output to its own log.
+        Path a = Files.createDirectories(dir.resolve("a"));
+        Path b = Files.createDirectories(dir.resolve("b"));
+        String[][] runs = {{"a", "one.log", "V=1"}, {"b", "two.log", "V=2"}, {"a", "two.log", "V=3"},
+            {"b", "one.log", "V=3"}};
+        for (String[] run : runs) {
+            Path work = dir.resolve(run[0]);
+            Spawner.Child child = spawner.spawn("/bin/sh", List.of("sh", "-c", "echo $V $(pwd -P)"),
+                    List.of(run[2]), work, dir.resolve(run[1]));
+            children.add(child);
+            assertEquals(new ExitStatus(0, null), child.exit().get(TestProcesses.DEADLINE.toSeconds(), TimeUnit.SECONDS));
+        }
+
+        assertEquals("1 " + a.toRealPath() + "\n3 " + b.toRealPath() + "\n", Files.readString(dir.resolve("one.log")));
+        assertEquals("2 " + b.toRealPath() + "\n3 " + a.toRealPath() + "\n", Files.readString(dir.resolve("two.log")));
+    }
+
+    @Test
     void argvZeroIsPassedAsGivenNotAsTheProgramPath() throws Exception {
         Path log = dir.resolve("argv0.log");
         Spawner.Child child = spawner.spawn("/bin/sh", List.of("my-name", "-c", "echo $0"), List.of(), null, log);
