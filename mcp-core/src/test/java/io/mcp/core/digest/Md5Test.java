@@ -2,12 +2,19 @@ package io.mcp.core.digest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,6 +38,27 @@ class Md5Test {
         Files.write(file, data);
         assertEquals(Md5.of(data), Md5.of(file));
         assertEquals(Md5.of(data), Md5.of(file), "a second digest starts afresh");
+    }
+
+    @Test
+    void threadsHashingAtOnceEachGetTheirOwnDigest() throws Exception {
+        // Each hash copies one digest looked up once: a shared one would mix the threads' bytes.
+        byte[] abc = "abc".getBytes(StandardCharsets.US_ASCII);
+        byte[] big = new byte[200_000];
+        ExecutorService threads = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<Boolean>> results = new ArrayList<>();
+            for (int i = 0; i < 400; i++) {
+                byte[] data = i % 2 == 0 ? abc : big;
+                String expected = i % 2 == 0 ? "900150983cd24fb0d6963f7d28e17f72" : "4a1e4325031b13f933ac4f1db9ecb63f";
+                results.add(threads.submit(() -> Md5.of(data).equals(expected)));
+            }
+            for (Future<Boolean> r : results) {
+                assertTrue(r.get(30, TimeUnit.SECONDS));
+            }
+        } finally {
+            threads.shutdownNow();
+        }
     }
 
     @Test
