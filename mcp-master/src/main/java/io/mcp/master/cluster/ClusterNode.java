@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
@@ -72,6 +73,10 @@ public final class ClusterNode implements AutoCloseable {
     /** How long a member may be away before its absence costs quorum. */
     public static final Duration MEMBER_SETTLE = Duration.ofMillis(500);
     private static final Duration MAX_CONNECTION_TIMEOUT = Duration.ofSeconds(15);
+    /** How often an ensemble found older than ZooKeeper 3.6 is asked again (an upgrade may have come). */
+    private static final Duration ENSEMBLE_RECHECK = Duration.ofMinutes(1);
+    /** {@link #connectionState()} while the ensemble is older than ZooKeeper 3.6. */
+    public static final String UNSUPPORTED = "unsupported (ZooKeeper 3.6 or later needed)";
     private static final Logger LOG = Logger.getLogger(ClusterNode.class.getName());
 
     private enum State { LATENT, STARTED, CLOSED }
@@ -92,11 +97,17 @@ public final class ClusterNode implements AutoCloseable {
     private volatile PersistentNode member;
     private final Object memberLock = new Object();
     private final CuratorCache cache;
+    private final Duration ensembleRecheck;
     private final ScheduledExecutorService thread;
     private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
 
     // Owned by the cluster thread.
     private boolean connected;
+    private boolean checkingEnsemble;
+    /** Whether the next connection asks the ensemble; not once it refused, until {@link #ENSEMBLE_RECHECK} later. */
+    private boolean askEnsemble = true;
+    /** The alert that the ensemble is too old was raised. */
+    private boolean ensembleRefused;
     /** Counts member reads, so that only the answer to the latest one is used. */
     private long readsAsked;
     private long readsApplied;
@@ -117,6 +128,9 @@ public final class ClusterNode implements AutoCloseable {
     private final Set<String> reported = new HashSet<>();
 
     // Read from any thread.
+    /** The ensemble has answered a ZooKeeper 3.6 request; set once, under {@code ensembleTasks}. */
+    private volatile boolean ensembleChecked;
+    private final List<Runnable> ensembleTasks = new ArrayList<>();
     private volatile boolean inQuorum;
     private volatile Set<String> liveMembers = Set.of();
     private volatile Map<String, MemberStatus> statuses = Map.of();
@@ -150,7 +164,14 @@ public final class ClusterNode implements AutoCloseable {
      * @param events where a duplicate node id is reported as an alert; null: the log only
      */
     public ClusterNode(ClusterConfig config, String connectString, ClusterListener listener, EventLog events) {
+        this(config, connectString, listener, events, ENSEMBLE_RECHECK);
+    }
+
+    /** For tests: an ensemble found too old is asked again after {@code ensembleRecheck}. */
+    ClusterNode(ClusterConfig config, String connectString, ClusterListener listener, EventLog events,
+            Duration ensembleRecheck) {
         ZkLogging.quiet();
+        this.ensembleRecheck = ensembleRecheck;
         this.events = events;
         this.config = config;
         this.layout = new ZkLayout(config.name());
@@ -224,8 +245,7 @@ public final class ClusterNode implements AutoCloseable {
         connectionState = "connecting";
         client.getConnectionStateListenable().addListener(this::connectionChanged, thread);
         cache.listenable().addListener(this::memberEvent, thread);
-        client.start();
-        cache.start();
+        client.start(); // the member cache starts once the ensemble has been checked
         LOG.info("node " + config.nodeId() + " of cluster " + config.name() + " joining through "
                 + client.getZookeeperClient().getCurrentConnectionString() + " (members "
                 + String.join(", ", config.members()) + ", session timeout " + config.sessionTimeout().toMillis()
@@ -256,10 +276,30 @@ public final class ClusterNode implements AutoCloseable {
 
     /**
      * The ZooKeeper connection for {@code mcpctl status}: {@code not started}, {@code connecting},
-     * {@code connected}, {@code suspended}, {@code lost}, {@code read-only} or {@code closed}.
+     * {@code connected}, {@code suspended}, {@code lost}, {@code read-only}, {@link #UNSUPPORTED}
+     * or {@code closed}.
      */
     public String connectionState() {
         return connectionState;
+    }
+
+    /** Whether the ensemble is known to be ZooKeeper 3.6 or later (it answered a request of 3.6). */
+    public boolean ensembleChecked() {
+        return ensembleChecked;
+    }
+
+    /**
+     * Runs {@code task} once the ensemble is known to be ZooKeeper 3.6 or later, which persistent
+     * watches need: at once if it is known already (on this thread), else on the cluster thread.
+     */
+    public void whenEnsembleChecked(Runnable task) {
+        synchronized (ensembleTasks) {
+            if (!ensembleChecked) {
+                ensembleTasks.add(task);
+                return;
+            }
+        }
+        task.run();
     }
 
     /** The Curator client, for the components that share this node's session (override propagation). */
@@ -336,24 +376,105 @@ public final class ClusterNode implements AutoCloseable {
         connected = newState == ConnectionState.CONNECTED || newState == ConnectionState.RECONNECTED;
         synced = false;
         LOG.log(connected ? Level.INFO : Level.WARNING, "ZooKeeper connection " + newState.name().toLowerCase());
-        if (connected) {
-            String now = sessionId();
-            if (!now.equals(session)) {
-                session = now;
-                try {
-                    sessionId = Long.parseUnsignedLong(now, 16);
-                    ownSessions.add(sessionId);
-                } catch (NumberFormatException e) {
-                    sessionId = 0;
-                }
-                ownsMember = false; // until the cache shows our node owned by this session
-                createMember();
-                statusChanged();
+        if (connected && !ensembleChecked) {
+            if (askEnsemble) {
+                checkEnsemble(); // nothing of the cluster's until it answers
+            } else {
+                connectionState = UNSUPPORTED;
             }
-            readMembers();
-            cache.get(layout.member(config.nodeId())).ifPresent(this::checkOwner);
+        } else if (connected) {
+            joined();
         }
         decide(false);
+    }
+
+    /** Connected to an ensemble known to serve what MCP needs: the member node, and the members read. */
+    private void joined() {
+        String now = sessionId();
+        if (!now.equals(session)) {
+            session = now;
+            try {
+                sessionId = Long.parseUnsignedLong(now, 16);
+                ownSessions.add(sessionId);
+            } catch (NumberFormatException e) {
+                sessionId = 0;
+            }
+            ownsMember = false; // until the cache shows our node owned by this session
+            createMember();
+            statusChanged();
+        }
+        readMembers();
+        cache.get(layout.member(config.nodeId())).ifPresent(this::checkOwner);
+    }
+
+    /**
+     * Asks the ensemble something only ZooKeeper 3.6 and later understand (how many znodes lie
+     * under the members' znode): the member cache and the override propagation watch through
+     * persistent watches, which came with 3.6. An older server answers UNIMPLEMENTED and closes
+     * the connection (not the session); with the watches set again at every reconnection, the
+     * connection would flap for ever, with nothing said why. Asked once, and again every
+     * {@link #ENSEMBLE_RECHECK}, such an ensemble costs one reconnection a minute and one alert.
+     */
+    private void checkEnsemble() {
+        if (checkingEnsemble) {
+            return;
+        }
+        checkingEnsemble = true;
+        try {
+            client.getZookeeperClient().getZooKeeper().getAllChildrenNumber(layout.membersPath(),
+                    (rc, path, ctx, number) -> onThread(() -> ensembleAnswered(rc)), null);
+        } catch (Exception e) {
+            checkingEnsemble = false;
+            LOG.log(Level.FINE, "cannot check the ZooKeeper ensemble yet; the next connection will", e);
+        }
+    }
+
+    private void ensembleAnswered(int rc) {
+        checkingEnsemble = false;
+        if (state.get() != State.STARTED) {
+            return;
+        }
+        KeeperException.Code code = KeeperException.Code.get(rc);
+        if (code == KeeperException.Code.UNIMPLEMENTED) {
+            connectionState = UNSUPPORTED;
+            askEnsemble = false;
+            if (!ensembleRefused) {
+                ensembleRefused = true;
+                alert("zookeeper", "the ZooKeeper ensemble at "
+                        + client.getZookeeperClient().getCurrentConnectionString() + " is older than 3.6 (it does"
+                        + " not know persistent watches, which MCP needs): this node stays out of quorum and does"
+                        + " not propagate overrides until the ensemble is upgraded; checking again every minute");
+            }
+            thread.schedule(() -> {
+                askEnsemble = true;
+                if (state.get() == State.STARTED && connected && !ensembleChecked) {
+                    checkEnsemble();
+                } // else the next connection asks
+            }, ensembleRecheck.toMillis(), TimeUnit.MILLISECONDS);
+            return;
+        }
+        if (code == KeeperException.Code.CONNECTIONLOSS || code == KeeperException.Code.SESSIONEXPIRED) {
+            return; // asked again at the next connection
+        }
+        // Any other answer (a count, NONODE, NOAUTH) comes from a server that knows the request.
+        if (ensembleRefused) {
+            LOG.info("the ZooKeeper ensemble now serves ZooKeeper 3.6 requests: joining the cluster");
+        }
+        List<Runnable> tasks;
+        synchronized (ensembleTasks) {
+            ensembleChecked = true;
+            tasks = List.copyOf(ensembleTasks);
+            ensembleTasks.clear();
+        }
+        cache.start();
+        for (Runnable task : tasks) {
+            task.run();
+        }
+        if (connected) {
+            connectionState = "connected";
+            joined();
+            decide(false);
+        }
     }
 
     private void memberEvent(CuratorCacheListener.Type type, ChildData before, ChildData after) {
@@ -540,9 +661,9 @@ public final class ClusterNode implements AutoCloseable {
             if (writer != null && !writer.session().isEmpty() && !ownSession(writer.session())) {
                 Duplicate other = new Duplicate(writer.host(), writer.pid(), writer.session());
                 if (reported.add(other.session())) {
-                    alert("node id " + config.nodeId() + " is also used by " + other.describe() + "; this master"
-                            + " (host " + host + ", PID " + pid + ") owns the member node and stays, the other is"
-                            + " kept out of quorum: give one of them another node id");
+                    alert("duplicate", "node id " + config.nodeId() + " is also used by " + other.describe()
+                            + "; this master (host " + host + ", PID " + pid + ") owns the member node and stays,"
+                            + " the other is kept out of quorum: give one of them another node id");
                 }
                 publishedStatus = null; // ours back in, so that the other sees who owns the node
                 pendingStatus = status().toJson();
@@ -582,9 +703,9 @@ public final class ClusterNode implements AutoCloseable {
 
     private void reportDuplicate(Duplicate d) {
         if (reported.add(d.session())) {
-            alert("node id " + config.nodeId() + " is already used by " + d.describe() + ", which owns its member"
-                    + " node; this master (host " + host + ", PID " + pid + ") keeps itself out of quorum until"
-                    + " that one leaves: give one of them another node id");
+            alert("duplicate", "node id " + config.nodeId() + " is already used by " + d.describe()
+                    + ", which owns its member node; this master (host " + host + ", PID " + pid + ") keeps itself"
+                    + " out of quorum until that one leaves: give one of them another node id");
         }
     }
 
@@ -596,10 +717,10 @@ public final class ClusterNode implements AutoCloseable {
         }
     }
 
-    private void alert(String message) {
+    private void alert(String kind, String message) {
         LOG.warning(message);
         if (events != null) {
-            events.alert(NodePaths.MASTER, "duplicate", message);
+            events.alert(NodePaths.MASTER, kind, message);
         }
     }
 

@@ -111,6 +111,7 @@ public final class OverrideSync implements AutoCloseable {
 
     private final NodePaths paths;
     private final Path root;
+    private final ClusterNode node;
     private final CuratorFramework client;
     private final ZkLayout layout;
     private final String cluster;
@@ -206,6 +207,7 @@ public final class OverrideSync implements AutoCloseable {
         this.periodicMs = periodicMs;
         this.paths = paths;
         this.root = paths.overrideDir().toAbsolutePath().normalize(); // so that fileOf's containment check holds
+        this.node = node;
         this.client = node.client();
         this.layout = node.layout();
         this.cluster = node.config().name();
@@ -272,7 +274,7 @@ public final class OverrideSync implements AutoCloseable {
         loadMlist();
         watch = new TreeWatch(root, this::localEvents);
         client.getConnectionStateListenable().addListener(connectionListener, thread);
-        onThread(this::setWatch);
+        node.whenEnsembleChecked(() -> onThread(this::setWatch)); // persistent watches need ZooKeeper 3.6
         thread.scheduleWithFixedDelay(() -> guarded(this::localPass), periodicMs, periodicMs, TimeUnit.MILLISECONDS);
     }
 
@@ -444,9 +446,9 @@ public final class OverrideSync implements AutoCloseable {
             return;
         }
         connected = newState.isConnected() && newState != ConnectionState.READ_ONLY;
-        if (connected) {
+        if (connected && node.ensembleChecked()) {
             setWatch(); // then everything is reconciled
-        } else {
+        } else if (!connected) {
             setInSync(false);
         }
     }
