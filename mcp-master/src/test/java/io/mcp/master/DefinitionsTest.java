@@ -5,8 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mcp.core.control.ServiceStatus;
+import io.mcp.core.event.Event;
+import io.mcp.core.event.EventLog;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Definitions that change under a running master, good and bad. */
@@ -23,6 +27,11 @@ class DefinitionsTest extends NodeTest {
         assertTrue(bad.reason().matches("(?s).*bad\\.xml:[34]:.*"), "names the line: " + bad.reason());
         assertNull(bad.pid());
         assertEquals(pid, node.status("good").orElseThrow().pid(), "the other service is untouched");
+        List<Event> said = new EventLog(node.paths.eventsLog(), Clock.systemUTC()).tail(100).stream()
+                .filter(e -> e.source().equals("bad")).toList();
+        assertEquals(1, said.size(), "said once: " + said);
+        assertEquals("invalid", said.get(0).kind());
+        assertEquals(bad.reason(), said.get(0).message());
     }
 
     @Test

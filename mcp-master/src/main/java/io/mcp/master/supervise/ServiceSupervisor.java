@@ -147,10 +147,11 @@ public final class ServiceSupervisor {
     public void invalidate(Path file, XmlException error) {
         this.file = file;
         this.invalid = error;
-        ctx.events().warning(name, "invalid", error.getMessage()
-                + (def != null ? " (keeping the last good definition)" : ""));
         if (def == null && phase != Phase.INVALID) {
-            transition(Phase.INVALID, error.getMessage());
+            transition(Phase.INVALID, error.getMessage()); // which puts it in the event log
+        } else {
+            ctx.events().warning(name, "invalid", error.getMessage()
+                    + (def != null ? " (keeping the last good definition)" : ""));
         }
         publish();
     }
