@@ -16,7 +16,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -35,6 +37,7 @@ final class NodeAgent implements AutoCloseable {
     final NodePaths paths;
     private final MarkedProcesses started = new MarkedProcesses();
     private final List<Process> agents = new ArrayList<>();
+    private final Map<String, String> environment = new HashMap<>();
     private Process agent;
 
     /** A single-node cluster whose embedded ZooKeeper listens on a free port of its own. */
@@ -83,11 +86,18 @@ final class NodeAgent implements AutoCloseable {
         return this;
     }
 
+    /** Starts the agent with {@code name=value} in its environment. */
+    NodeAgent withEnvironment(String name, String value) {
+        environment.put(name, value);
+        return this;
+    }
+
     /** Starts {@code bin/mcp up}, its output (stdout and stderr) going to {@link #agentOutput()}. */
     Process start() throws IOException {
         ProcessBuilder pb = new ProcessBuilder(HOME.resolve("bin/mcp").toString(), "up", "--root", paths.root().toString());
         File log = paths.root().resolve("agent.out").toFile();
         pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log));
+        pb.environment().putAll(environment);
         pb.environment().put("MCP_TEST_MARK", started.mark());
         agent = pb.start();
         agents.add(agent);

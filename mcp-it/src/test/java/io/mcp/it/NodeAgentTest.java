@@ -94,6 +94,20 @@ class NodeAgentTest {
         }
     }
 
+    /**
+     * The master's class-data archive is made without the options its JVMs are given: made under
+     * -Xshare:off (or a profiling agent) it failed, and the empty file that marks a failure kept every
+     * later start of that build without one.
+     */
+    @Test
+    void classDataArchiveIsMadeWhateverOptionsTheJvmsAreGiven() throws Exception {
+        Path jsa = NodeAgent.HOME.resolve("mcp-master/target/mcp-master.jsa");
+        Files.deleteIfExists(jsa); // as after a build: the next start makes it
+        node = new NodeAgent(root).withEnvironment("JAVA_TOOL_OPTIONS", "-Xshare:off");
+        node.up();
+        assertTrue(Files.size(jsa) > 0, jsa + " is empty: its training run failed");
+    }
+
     @Test
     void aSingleNodeIsInQuorumThroughItsEmbeddedZooKeeper() throws Exception {
         node = new NodeAgent(root);
